@@ -9,7 +9,7 @@ import sys
 
 from rich.console import Console
 
-from narcosim.cli import atlas_cmd  # noqa: F401  (registers commands)
+from narcosim.cli import atlas_cmd, download_cmd, maps_cmd, orgs_cmd  # noqa: F401  (register commands)
 from narcosim.cli.app import app
 from narcosim.errors import NarcosimError
 
