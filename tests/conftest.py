@@ -20,3 +20,13 @@ def data_dir() -> Path:
     if not (path / "PROVENANCE.md").exists():
         pytest.fail(f"real data folder not found at {path}; set NARCOSIM_DATA")
     return path
+
+
+@pytest.fixture(scope="session")
+def atlas_store(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of an atlas store imported once per session from ``data_dir``."""
+    from narcosim.atlas.store import import_data
+
+    store = tmp_path_factory.mktemp("atlas") / "atlas.duckdb"
+    import_data(data_dir, store)
+    return store
