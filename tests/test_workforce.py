@@ -252,3 +252,19 @@ def test_bad_data_folder_fails_with_one_line_and_exit_2(tmp_path, data_dir, case
     assert "Traceback" not in proc.stderr
     where = str(folder) if case == "missing_folder" else "BACRIM2020_Nodes.csv"
     assert where in lines[0]
+
+
+def test_command_reads_the_atlas_store(atlas_store, result, capsys):
+    with pytest.raises(SystemExit):
+        main(["orgs", "workforce", "--store", str(atlas_store), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["years"]["2022"]["members"] == pytest.approx(result.history.total[-1], rel=1e-12)
+    assert out["scenarios"]["rho_0"]["members"] == pytest.approx(
+        result.scenarios["rho_0"].total[-1], rel=1e-12)
+
+
+def test_missing_store_fails_with_one_line_and_exit_2(tmp_path):
+    proc = _run_cli("orgs", "workforce", "--store", str(tmp_path / "none.duckdb"))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "atlas import" in lines[0]

@@ -92,7 +92,8 @@ class WorkforceParams:
             raise ParameterError(f"workforce parameter 'weeks': {self.weeks} must be an int >= 1")
 
 
-#: The paper's two policy scenarios plus a halving of recruitment, applied from 2022 for ten years.
+#: The scenarios of the paper's code (``out2``-``out5``: rho = 0, eta x 2, baseline, rho x 0.5),
+#: each run for ten years from the 2022 state; values multiply the baseline parameter.
 SCENARIOS: dict[str, dict[str, float]] = {
     "baseline": {},
     "rho_x0.5": {"rho": 0.5},
@@ -273,30 +274,14 @@ class Trajectory:
         return self.members.sum(axis=1)
 
     def cumulative(self, flow: str) -> float:
-        """A flow summed over the run's weeks (the Euler flows of weeks ``0 .. weeks - 1``).
-
-        Args:
-            flow: ``recruits``, ``incapacitated``, ``killed`` or ``saturated``.
-
-        Returns:
-            The total over the run.
-        """
+        """Total of ``flow`` (e.g. ``killed``) over the run: the Euler flows of weeks 0..weeks-1."""
         return float(getattr(self, flow)[:-1].sum())
 
 
-def flows(
+def _flows(
     members: np.ndarray, conflict: np.ndarray, params: WorkforceParams
 ) -> dict[str, np.ndarray]:
-    """Weekly recruits, incapacitations, deaths and saturation for states ``members``.
-
-    Args:
-        members: ``(steps, n)`` group sizes.
-        conflict: The conflict matrix ``K``.
-        params: The rates.
-
-    Returns:
-        Arrays of length ``steps`` keyed ``recruits``, ``incapacitated``, ``killed``, ``saturated``.
-    """
+    """Weekly recruits, incapacitations, deaths and saturation for ``(steps, n)`` states."""
     total = members.sum(axis=1)
     return {
         "recruits": params.rho * total,
@@ -341,7 +326,7 @@ def simulate(
                 f"workforce: a group turned negative in week {week + 1}; rates too large for dt=1"
             )
         members[week + 1] = state
-    return Trajectory(members=members, **flows(members, conflict, params))
+    return Trajectory(members=members, **_flows(members, conflict, params))
 
 
 @dataclass
