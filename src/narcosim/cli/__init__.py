@@ -9,9 +9,17 @@ import sys
 
 from rich.console import Console
 
-from narcosim.cli import atlas_cmd, download_cmd, maps_cmd, orgs_cmd  # noqa: F401  (register commands)
+from narcosim.cli import (  # noqa: F401  (register commands)
+    atlas_cmd,
+    download_cmd,
+    maps_cmd,
+    network_cmd,
+    orgs_cmd,
+)
 from narcosim.cli.app import app
 from narcosim.errors import NarcosimError
+
+app.add_typer(network_cmd.network_app, name="network")
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
