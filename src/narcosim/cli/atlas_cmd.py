@@ -79,7 +79,7 @@ def sources_command(
             lambda v: "; ".join(h[:12] for h in str(v).split("; "))))
     table = Table(title="narcosim atlas sources (full hashes: --json)", show_lines=True)
     for col in prov.columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "table")
     for row in prov.itertuples(index=False):
         table.add_row(*(str(v) for v in row))
     _out.print(table)
