@@ -73,7 +73,7 @@ def national_deaths_chart(deaths: pd.DataFrame, drugs: tuple[str, ...] = NATIONA
         fig.add_trace(
             go.Scatter(
                 x=wide.index.tolist(),
-                y=wide[drug].to_numpy(),
+                y=[None if pd.isna(v) else float(v) for v in wide[drug]],
                 mode="lines+markers",
                 name=drug_label(drug),
                 meta=drug,
@@ -86,9 +86,9 @@ def national_deaths_chart(deaths: pd.DataFrame, drugs: tuple[str, ...] = NATIONA
         title={"text": f"US overdose deaths by drug, {years.min()}–{years.max()}", "x": 0.5},
         xaxis={"title": {"text": "year"}, "dtick": 1},
         yaxis={"title": {"text": "deaths"}, "rangemode": "tozero", "separatethousands": True},
-        legend={"orientation": "h", "y": -0.15},
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"},
         height=560,
-        margin={"l": 70, "r": 20, "t": 60, "b": 120},
+        margin={"l": 70, "r": 20, "t": 60, "b": 110},
         annotations=[
             {
                 "text": _SOURCE,
@@ -96,8 +96,9 @@ def national_deaths_chart(deaths: pd.DataFrame, drugs: tuple[str, ...] = NATIONA
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -0.32,
+                "y": -0.16,
                 "xanchor": "left",
+                "yanchor": "top",
                 "align": "left",
                 "font": {"size": 11, "color": "#555"},
             }

@@ -207,8 +207,8 @@ def choropleth(values: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         go.Choropleth(
             name="reported",
             locations=reported["state_abbr"].tolist(),
-            z=reported["value"].to_numpy(),
-            customdata=custom,
+            z=reported["value"].tolist(),
+            customdata=custom.tolist(),
             locationmode="USA-states",
             colorscale="YlOrRd",
             zmin=0,
@@ -225,7 +225,7 @@ def choropleth(values: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         go.Choropleth(
             name="withheld",
             locations=withheld["state_abbr"].tolist(),
-            z=np.zeros(len(withheld)),
+            z=[0] * len(withheld),
             text=["withheld"] * len(withheld),
             locationmode="USA-states",
             colorscale=[[0, WITHHELD_COLOUR], [1, WITHHELD_COLOUR]],
