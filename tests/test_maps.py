@@ -140,6 +140,7 @@ def test_figure_carries_values_and_withheld_is_not_zero(tables, data_dir):
     ("kwargs", "fragment"),
     [
         ({"drug": "kratom", "year": 2023}, "--drug 'kratom'"),
+        ({"drug": "all_causes", "year": 2023}, "--drug 'all_causes'"),
         ({"drug": "fentanyl", "year": 2030}, "--year 2030"),
         ({"drug": "fentanyl", "year": 2014}, "--year 2014"),
         ({"drug": "fentanyl", "year": 2023, "metric": "seizures"}, "--metric 'seizures'"),

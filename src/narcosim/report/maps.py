@@ -29,6 +29,9 @@ DRUG_LABELS: dict[str, str] = {
 }
 """Readable names of the drug keys in the atlas ``overdose_deaths`` table (CDC classes)."""
 
+NOT_OVERDOSE: frozenset[str] = frozenset({"all_causes"})
+"""Drug keys of the atlas table that are not overdose deaths, so never mapped as such."""
+
 WITHHELD_COLOUR = "#bdbdbd"
 _SOURCE_DEATHS = (
     "Deaths: CDC/NCHS VSRR provisional drug overdose death counts, 12 months ending "
@@ -114,7 +117,8 @@ def map_values(
     per = check_per(per)
     _check_columns(deaths, "overdose_deaths", ("year", "state_abbr", "indicator", "drug", "deaths"))
     _check_columns(population, "population", ("year", "state_abbr", "population"))
-    drugs = sorted(deaths["drug"].dropna().unique())
+    # CDC's "Number of Deaths" (all causes) is in the table but is not an overdose count
+    drugs = sorted(d for d in deaths["drug"].dropna().unique() if d not in NOT_OVERDOSE)
     if drug not in drugs:
         raise ParameterError(f"--drug {drug!r}: unknown drug; choose from {', '.join(drugs)}")
     of_drug = deaths[deaths["drug"] == drug]
