@@ -1,3 +1,61 @@
 """``narcosim atlas download``: fetch the official releases from their publishers, then import."""
 
-from narcosim.cli.app import atlas_app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TransferSpeedColumn,
+)
+
+from narcosim.atlas.download import MIRROR_ENV, RELEASES_DIR, download_atlas
+from narcosim.atlas.store import default_store_path, import_data
+from narcosim.cli.app import atlas_app
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False)
+
+
+@atlas_app.command("download")
+def download_command(
+    folder: Annotated[Path, typer.Argument(
+        help="Folder for the publishers' files (FOLDER/releases) and the converted data.",
+        file_okay=False)],
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Store file (default: $NARCOSIM_HOME/atlas.duckdb, else the "
+        "per-user data folder).", dir_okay=False)] = None,
+    mirror: Annotated[str | None, typer.Option(
+        "--mirror", envvar=MIRROR_ENV, help="http://HOST[:PORT] that serves every "
+        "publisher's paths (replaces scheme and host of each URL).")] = None,
+) -> None:
+    """Download CDC, NCHS, Census, CBP, BTS, GeoNames, TopoJSON and the cartel network.
+
+    Each file is fetched from its publisher into FOLDER/releases (files already there
+    are not fetched again), converted into FOLDER in the layout of `atlas import`,
+    then imported into the store.
+    """
+    with Progress(TextColumn("{task.description:<40}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), console=_err, transient=True,
+                  disable=not _err.is_terminal) as bars:
+        result = download_atlas(folder, store, mirror, progress=bars, do_import=False)
+    _out.print(f"downloaded {len(result.fetched)} releases into {folder / RELEASES_DIR} "
+               f"({len(result.skipped)} already complete); wrote {len(result.converted)} "
+               f"data files into {folder}")
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
+                  console=_err, transient=True, disable=not _err.is_terminal) as bar:
+        task = bar.add_task("validating", total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        target = store if store is not None else default_store_path()
+        counts = import_data(folder, target, progress=step)
+    _out.print(f"imported {len(counts)} tables, {sum(counts.values()):,} rows into {target}")

@@ -1,0 +1,220 @@
+"""``narcosim atlas download`` against a loopback server that plays the publishers.
+
+The server (tests/loopback.py) serves, at each publisher's own path, a file built
+from the real ``shared/data`` files turned back into that publisher's layout. A
+guard fails any test that resolves or connects to anything but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loopback import Publishers, publisher_files, serve
+from narcosim.atlas.download import RELEASES_DIR, DownloadError, download_atlas, download_releases
+from narcosim.atlas.publishers import BY_KEY, RELEASES, resolve_url
+from narcosim.atlas.store import Atlas
+from narcosim.cli import main
+from narcosim.errors import ParameterError
+
+LOOPBACK = "127.0.0.1"
+
+
+class RemoteTrafficError(AssertionError):
+    """Raised by the guard when code tries to reach anything but 127.0.0.1."""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Block (and record) every name lookup or connection that is not to 127.0.0.1."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+    real_create = socket.create_connection
+    real_getaddrinfo = socket.getaddrinfo
+
+    def _check(address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if host != LOOPBACK:
+            attempts.append(address)
+            raise RemoteTrafficError(f"test tried to reach {address!r}")
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            _check(address)
+        return real_connect(self, address)
+
+    def create_connection(address: tuple[str, int], *args: object, **kwargs: object):
+        _check(address)
+        return real_create(address, *args, **kwargs)
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object):
+        _check((host,))
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
+                 "ALL_PROXY", "NARCOSIM_MIRROR"):
+        monkeypatch.delenv(name, raising=False)
+    yield attempts
+    assert attempts == [], f"traffic left 127.0.0.1: {attempts}"
+
+
+@pytest.fixture(scope="module")
+def served(data_dir: Path) -> dict[str, bytes]:
+    """The publishers' files, built once from the real data."""
+    return publisher_files(data_dir)
+
+
+@pytest.fixture
+def publishers(served: dict[str, bytes]) -> Iterator[Publishers]:
+    with serve(served) as server:
+        yield server
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def test_guard_blocks_remote_addresses(loopback_only: list[object]) -> None:
+    # negative control: the guard itself must stop a non-loopback connection
+    with pytest.raises(RemoteTrafficError):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+    with pytest.raises(RemoteTrafficError):
+        socket.getaddrinfo("data.cdc.gov", 443)
+    assert len(loopback_only) == 2
+    loopback_only.clear()
+
+
+def test_mirror_keeps_the_publishers_path_and_query() -> None:
+    url = BY_KEY["vsrr"].url
+    assert resolve_url(url, "http://127.0.0.1:8123") == \
+        "http://127.0.0.1:8123/api/views/xkb8-kh2a/rows.csv?accessType=DOWNLOAD"
+    assert resolve_url(url, None) == url
+    with pytest.raises(ParameterError, match="--mirror"):
+        resolve_url(url, "127.0.0.1:8123")
+    # every release has its own path, so one mirror can serve them all
+    assert len({resolve_url(r.url, "http://m") for r in RELEASES}) == len(RELEASES)
+
+
+def test_converted_files_equal_the_shared_data_files(publishers: Publishers, data_dir: Path,
+                                                     tmp_path: Path) -> None:
+    result = download_atlas(tmp_path, mirror=publishers.url, do_import=False)
+    assert sorted(result.fetched) == sorted(r.key for r in RELEASES)
+    assert len(result.converted) == 19
+    for name in result.converted:
+        assert (tmp_path / name).read_bytes() == (data_dir / name).read_bytes(), name
+    # what the publishers give covers every data file the atlas imports
+    imported = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")
+                if p.is_file() and p.name != "PROVENANCE.md"}
+    assert imported == set(result.converted)
+
+
+def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
+        publishers: Publishers, atlas_store: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    folder, store = tmp_path / "dl", tmp_path / "store" / "atlas.duckdb"
+    code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
+                           "--mirror", publishers.url], capsys)
+    assert code == 0, err
+    assert f"downloaded {len(RELEASES)} releases" in out
+    served_paths = {resolve_url(r.url, "http://x")[len("http://x"):] for r in RELEASES}
+    assert sorted(publishers.requests) == sorted(served_paths)  # each exactly once
+
+    direct, downloaded = Atlas.open(atlas_store), Atlas.open(store)
+    assert downloaded.tables() == direct.tables()
+    for name in direct.tables():
+        pd.testing.assert_frame_equal(downloaded.table(name), direct.table(name),
+                                      obj=f"table {name}")
+    files = downloaded.files().sort_values("file").reset_index(drop=True)
+    pd.testing.assert_frame_equal(files, direct.files().sort_values("file")
+                                  .reset_index(drop=True))
+
+    publishers.requests.clear()
+    before = {p: p.stat().st_mtime_ns for p in (folder / RELEASES_DIR).iterdir()}
+    code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
+                           "--mirror", publishers.url], capsys)
+    assert code == 0, err
+    assert publishers.requests == []
+    assert (f"downloaded 0 releases into {folder / RELEASES_DIR} "
+            f"({len(RELEASES)} already complete)") in out
+    assert {p: p.stat().st_mtime_ns for p in (folder / RELEASES_DIR).iterdir()} == before
+
+
+def test_404_is_one_line_exit_2_and_a_rerun_fetches_only_what_is_missing(
+        served: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = resolve_url(BY_KEY["cbp_fy20_fy23"].url, "http://x")[len("http://x"):]
+    folder, store = tmp_path / "dl", tmp_path / "atlas.duckdb"
+    with serve({k: v for k, v in served.items() if k != missing}) as server:
+        code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store),
+                             "--mirror", server.url], capsys)
+    assert code == 2
+    assert err == f"error: download failed: {server.url}{missing}: HTTP 404 Not Found\n"
+    assert not store.exists()
+    assert not list((folder / RELEASES_DIR).glob("*.part"))
+    assert not (folder / RELEASES_DIR / BY_KEY["cbp_fy20_fy23"].filename).exists()
+
+    with serve(served) as server:  # the mirror may also come from the environment
+        monkeypatch.setenv("NARCOSIM_MIRROR", server.url)
+        code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store)], capsys)
+        assert code == 0, err
+        fetched = set(server.requests)
+    assert missing in fetched
+    # releases before the failed one were complete and were not fetched again
+    assert resolve_url(BY_KEY["vsrr"].url, "http://x")[len("http://x"):] not in fetched
+    assert store.is_file()
+
+
+def test_a_broken_connection_never_leaves_a_complete_looking_file(
+        publishers: Publishers, tmp_path: Path) -> None:
+    path = resolve_url(BY_KEY["census"].url, "http://x")[len("http://x"):]
+    publishers.truncated.add(path)
+    with pytest.raises(DownloadError) as info:
+        download_releases(tmp_path, publishers.url)
+    size = len(publishers.files[path])
+    half = size // 2
+    assert str(info.value) in (
+        f"download failed: {publishers.url}{path}: got {half} of {size + 1000} bytes",
+        f"download failed: {publishers.url}{path}: connection closed after {half} bytes")
+    releases = tmp_path / RELEASES_DIR
+    assert not (releases / BY_KEY["census"].filename).exists()
+    assert not list(releases.glob("*.part"))
+    publishers.truncated.clear()
+    assert download_releases(tmp_path, publishers.url).fetched[0] == "census"
+
+
+def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    nodes = resolve_url(BY_KEY["cartels_nodes"].url, "http://x")[len("http://x"):]
+    files = dict(served)
+    files[nodes] = served[nodes].replace(b"Sinaloa", b"Sinaloa!", 1)
+    with serve(files) as server:
+        code, _, err = _cli(["atlas", "download", str(tmp_path), "--store",
+                             str(tmp_path / "a.duckdb"), "--mirror", server.url], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "BACRIM2020_Nodes.csv" in err
+    assert "is not the pinned c7414657755a" in err
+    assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_a_publisher_layout_without_a_needed_column_names_file_and_column(
+        served: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    census = resolve_url(BY_KEY["census"].url, "http://x")[len("http://x"):]
+    files = dict(served)
+    files[census] = served[census].replace(b"POPESTIMATE2024", b"POPESTIMATE2O24", 1)
+    with serve(files) as server:
+        code, _, err = _cli(["atlas", "download", str(tmp_path), "--mirror", server.url,
+                             "--store", str(tmp_path / "a.duckdb")], capsys)
+    assert code == 2
+    assert err == (f"error: NST-EST2024-ALLDATA.csv (from {BY_KEY['census'].url}): missing "
+                   f"column 'POPESTIMATE2024' (the publisher's layout is "
+                   f"{BY_KEY['census'].layout})\n")
