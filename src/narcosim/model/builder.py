@@ -1,0 +1,145 @@
+"""Build the default supply simulation from the atlas, and summarise a finished run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from narcosim.atlas.store import Atlas
+from narcosim.core.sim import Sim
+from narcosim.core.time import Timeline
+from narcosim.errors import ParameterError
+from narcosim.model.dealers import Dealers
+from narcosim.model.distribution import Distribution
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.fitted import FittedSupply
+from narcosim.model.inputs import SupplyInputs, build_supply_inputs
+from narcosim.model.ledger import Ledger
+from narcosim.model.production import Production
+from narcosim.model.trafficking import Trafficking
+from narcosim.orgs.structure import OrgStructure
+from narcosim.world import World
+
+#: The default horizon: history from 2015, projection to the end of 2026 (DESIGN.md section 3).
+DEFAULT_START = "2015-01-01"
+DEFAULT_END = "2026-12-31"
+#: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
+DEFAULT_SCALE = 100
+MODULE_NAMES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers")
+
+
+def load_inputs(
+    atlas: Atlas,
+    structure: OrgStructure | None = None,
+    fitted: FittedSupply | None = None,
+    world: World | None = None,
+) -> SupplyInputs:
+    """Read everything the supply modules need from the atlas (once; reuse across runs)."""
+    world = world or World.from_atlas(atlas)
+    return build_supply_inputs(atlas, world, structure or OrgStructure.default(),
+                               fitted or FittedSupply.load())
+
+
+def build_sim(
+    inputs: SupplyInputs,
+    *,
+    seed: int = 1,
+    scale: int = DEFAULT_SCALE,
+    start: str = DEFAULT_START,
+    end: str = DEFAULT_END,
+    pars: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "default",
+) -> Sim:
+    """A supply simulation over prepared inputs.
+
+    Args:
+        inputs: From :func:`load_inputs`.
+        seed: Run seed.
+        scale: Real dealers per dealer agent (1:``scale``).
+        start: First day (ISO date).
+        end: Last day a step may start (ISO date).
+        pars: Parameter overrides by module name.
+        name: Label of the run.
+
+    Raises:
+        ParameterError: Unknown module or parameter, bad value, or scale below 1.
+    """
+    pars = dict(pars or {})
+    unknown = sorted(set(pars) - set(MODULE_NAMES))
+    if unknown:
+        raise ParameterError(f"unknown module {unknown[0]!r} in parameters "
+                             f"(known: {', '.join(MODULE_NAMES)})")
+    if int(scale) != scale or scale < 1:
+        raise ParameterError(f"scale must be a whole number >= 1 (1:scale), got {scale!r}")
+    world = inputs.world
+    modules = [
+        Production(inputs, pars.get("production")),
+        Trafficking(inputs, pars.get("trafficking")),
+        Distribution(inputs, pars.get("distribution")),
+        Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
+        Ledger(),
+    ]
+    return Sim(modules, Timeline(start, end), seed=seed, name=name)
+
+
+def build_default_sim(
+    atlas: Atlas,
+    *,
+    seed: int = 1,
+    scale: int = DEFAULT_SCALE,
+    start: str = DEFAULT_START,
+    end: str = DEFAULT_END,
+    pars: Mapping[str, Mapping[str, Any]] | None = None,
+    structure: OrgStructure | None = None,
+    fitted: FittedSupply | None = None,
+) -> Sim:
+    """The built-in default scenario: the status quo, 2015–2026, at scale 1:100."""
+    inputs = load_inputs(atlas, structure, fitted)
+    return build_sim(inputs, seed=seed, scale=scale, start=start, end=end, pars=pars)
+
+
+def seizures_by_fiscal_year(sim: Sim) -> dict[str, dict[int, float]]:
+    """Simulated southwest-border seizures, kg per drug and (complete) fiscal year."""
+    seized = sim.results["trafficking"]["seized_kg"].sum(axis=(2, 3))  # (steps, drugs)
+    fys = sim.timeline.fiscal_years
+    first_full = int(fys[0]) + (1 if sim.timeline.months[0] != 10 else 0)
+    out: dict[str, dict[int, float]] = {}
+    for d, drug in enumerate(SUPPLY_DRUGS):
+        out[drug] = {int(fy): float(seized[fys == fy, d].sum())
+                     for fy in np.unique(fys) if first_full <= fy < int(fys[-1])}
+    return out
+
+
+def activity_ranking(sim: Sim, year: int = 2022) -> list[tuple[str, float]]:
+    """States ranked by cartel activity (kg handled per week) in one year."""
+    timeline = sim.timeline
+    act = sim.results["distribution"]["activity_kg"][timeline.years == year].mean(axis=0)
+    states = sim.modules["distribution"].inputs.world.states
+    order = np.argsort(-act, kind="stable")
+    return [(states[i], float(act[i])) for i in order]
+
+
+def summarize(sim: Sim) -> dict[str, Any]:
+    """Headline figures of a finished supply run, ready for JSON."""
+    r = sim.results
+    years = sim.timeline.years
+    produced = r["production"]["produced_kg"]
+    dealers = r["dealers"]["dealers"]
+    last_year = int(years[-1])
+    presence = r["distribution"]["presence"][-1]
+    cartels = sim.modules["distribution"].cartels
+    return {
+        "seed": sim.seed,
+        "dates": [str(sim.timeline.dates[0]), str(sim.timeline.dates[-1])],
+        "produced_kg_by_year": {
+            drug: {int(y): float(produced[years == y, d].sum()) for y in np.unique(years)}
+            for d, drug in enumerate(SUPPLY_DRUGS)
+        },
+        "seized_kg_by_fiscal_year": seizures_by_fiscal_year(sim),
+        "top_states_by_activity_2022": [s for s, _ in activity_ranking(sim, 2022)[:10]],
+        f"dealers_{last_year}": float(dealers[years == last_year].mean(axis=0).sum()),
+        "states_with_presence": {c: int((presence[i] > 0).sum()) for i, c in enumerate(cartels)},
+        "mass_balance_max_imbalance": float(np.nanmax(r["ledger"]["imbalance"])),
+    }

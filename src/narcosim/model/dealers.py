@@ -1,0 +1,114 @@
+"""Cartel-linked dealers: recruited where the product is sold, faster over social media.
+
+The DEA reports "thousands of cartel-linked drug dealers" as the last link of the chain, who
+advertise and recruit over social media and encrypted apps (NDTA 2024). Dealers are agents
+(structure of arrays, one agent standing for ``scale`` dealers). Each state and operator
+needs enough dealers to move its weekly sales; the gap is filled by recruitment, sped up
+once recruiting moved to social media; dealers quit at a constant rate. Arrests come with
+the enforcement interventions.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from narcosim.core.agents import Agents
+from narcosim.core.module import Module
+from narcosim.core.params import ParamSpec
+from narcosim.core.sim import Sim
+from narcosim.errors import ParameterError
+from narcosim.model.drugs import SUPPLY_DRUGS
+
+DAYS_PER_YEAR = 365.25
+
+
+class Dealers(Module):
+    """Dealer agents by state and operator: recruitment, quitting, counts.
+
+    Args:
+        n_states: Number of states (the world's order).
+        states: State postal codes, for result labels.
+        n_ops: Number of operators.
+        scale: Real dealers per agent (1:100 by default).
+        pars: Parameter overrides.
+    """
+
+    name = "dealers"
+    param_specs: ClassVar[list[ParamSpec]] = [
+        ParamSpec("kg_per_dealer_week", np.array([0.25, 2.0, 1.0]), "kg per week", 0.0, None,
+                  kind="array",
+                  source="guess: street throughput per dealer (fentanyl, methamphetamine, "
+                         "cocaine) giving 'thousands' of cartel-linked dealers (NDTA 2024)",
+                  doc="Kilograms a dealer moves per week, per drug."),
+        ParamSpec("recruit_rate", "0.1 per week", "per week", 0.0, 7.0,
+                  source="guess: a tenth of the shortfall recruited each week",
+                  doc="Rate at which the shortfall of dealers is filled."),
+        ParamSpec("social_media_boost", 2.0, "", 1.0, 10.0,
+                  source="guess: NDTA 2024 — dealers recruited and advertising over social "
+                         "media and encrypted apps; the speed-up is not published",
+                  doc="Multiplier on recruitment once it runs over social media."),
+        ParamSpec("social_media_from", 2019.0, "", 2000.0, 2100.0,
+                  source="guess: year social-media recruiting became the norm",
+                  doc="Year from which recruitment is boosted."),
+        ParamSpec("quit_rate", "1 per year", "per year", 0.0, 52.0,
+                  source="guess: dealers stay about a year on average",
+                  doc="Rate at which dealers quit."),
+    ]
+
+    def __init__(self, n_states: int, states: tuple[str, ...], n_ops: int, scale: int = 100,
+                 pars: dict[str, Any] | None = None) -> None:
+        super().__init__(pars)
+        if len(self.pars.kg_per_dealer_week) != len(SUPPLY_DRUGS):
+            raise ParameterError("parameter 'kg_per_dealer_week' of module 'dealers' needs "
+                                 f"{len(SUPPLY_DRUGS)} values ({', '.join(SUPPLY_DRUGS)})")
+        self.n_states, self.states, self.n_ops, self.scale = n_states, states, n_ops, scale
+
+    def init_pre(self, sim: Sim) -> None:
+        """Allocate agents, streams and results."""
+        self.agents = Agents({"state": (np.int16, -1), "operator": (np.int16, -1),
+                              "joined": (np.int32, -1)}, name="dealers")
+        self.s_recruit = self.stream("recruitment")
+        self.s_quit = self.stream("quitting")
+        self.recruits = np.zeros(self.n_states, dtype=np.int64)
+        r = self.results
+        r.define("dealers", {"state": self.states}, units="dealers",
+                 doc="Cartel-linked dealers (agents x scale).")
+        r.define("recruits", {"state": self.states}, units="dealers per step",
+                 doc="Dealers recruited this step (agents x scale).")
+
+    def counts(self) -> np.ndarray:
+        """Active dealer agents per (operator, state)."""
+        slots = self.agents.alive_slots
+        cell = self.agents["operator"][slots].astype(np.int64) * self.n_states + \
+            self.agents["state"][slots]
+        return np.bincount(cell, minlength=self.n_ops * self.n_states).reshape(
+            self.n_ops, self.n_states)
+
+    def step(self) -> None:
+        """Quit, then recruit toward the dealers this week's sales need."""
+        sim = self.sim
+        ti = sim.ti
+        slots = self.agents.alive_slots
+        p_quit = -np.expm1(-self.pars.quit_rate * sim.dt_days / 7.0)
+        quits = self.s_quit.bernoulli(ti, slots, p_quit)
+        self.agents.remove(slots[quits])
+        sold = sim.modules["distribution"].sold  # (operators, drugs, states)
+        needed = (sold / self.pars.kg_per_dealer_week[None, :, None]).sum(axis=1) / self.scale
+        gap = np.maximum(needed - self.counts(), 0.0)
+        rate = self.pars.recruit_rate * sim.dt_days / 7.0
+        if sim.timeline.years[ti] >= self.pars.social_media_from:
+            rate *= self.pars.social_media_boost
+        new = self.s_recruit.poisson(ti, np.minimum(rate, 1.0) * gap)
+        ops, states = np.nonzero(new)
+        n = new[ops, states]
+        self.agents.add(int(n.sum()), state=np.repeat(states, n), operator=np.repeat(ops, n),
+                        joined=ti)
+        self.recruits = np.bincount(np.repeat(states, n), minlength=self.n_states)
+
+    def update_results(self) -> None:
+        """Record dealers and recruits per state, in real dealers."""
+        ti = self.sim.ti
+        self.results["dealers"][ti] = self.counts().sum(axis=0) * self.scale
+        self.results["recruits"][ti] = self.recruits * self.scale

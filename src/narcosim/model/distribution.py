@@ -1,0 +1,193 @@
+"""Distribution: hubs to states, the cartels' presence by state, retail sales.
+
+Product that reached a hub is sent on, each week, to the states where its operator has a
+presence — Sinaloa factions through their own branches, CJNG through franchise cells,
+independents wherever they still sell — in proportion to each state's market. A load bound
+for a state travels through the hub nearest that state, so every hub's throughput counts
+toward the state it stands in. In each state, a share of the stock is sold (and used) each
+week and a small share is lost (seized by local police, spoiled).
+
+Presence grows: a faction opens a branch in a state, and CJNG a franchise, with a weekly
+probability that rises with the state's share of the market. CJNG's expansion runs through
+its central command; with the centre removed, new franchises open more slowly, while the
+existing ones go on selling.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from narcosim.core.module import Module
+from narcosim.core.params import ParamSpec
+from narcosim.core.random import INIT_STEP
+from narcosim.core.sim import Sim
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.inputs import SupplyInputs
+
+DAYS_PER_YEAR = 365.25
+#: States where both cartels already operated in 2015: the seed's hub cities' states and the
+#: southwest border states (NDTA 2024 names these hubs; the opening year is a guess).
+INITIAL_STATES: tuple[str, ...] = ("CA", "AZ", "NM", "TX", "IL", "GA", "FL", "NY")
+
+
+class Distribution(Module):
+    """Hub stocks, presence by state, state stocks, sales and losses.
+
+    Args:
+        inputs: The run's supply inputs.
+        pars: Parameter overrides.
+    """
+
+    name = "distribution"
+    param_specs: ClassVar[list[ParamSpec]] = [
+        ParamSpec("hub_dispatch", 0.6, "", 0.0, 1.0,
+                  source="guess: hubs turn over most of their stock within a couple of weeks",
+                  doc="Share of a hub's stock sent on to the states each week."),
+        ParamSpec("retail_turnover", 0.5, "", 0.0, 1.0,
+                  source="guess: street stock lasts about two weeks",
+                  doc="Share of a state's stock sold to users each week."),
+        ParamSpec("retail_loss", 0.02, "", 0.0, 1.0,
+                  source="guess: local seizures and losses, a small share of street stock",
+                  doc="Share of a state's stock lost (local seizures, spoilage) each week."),
+        ParamSpec("branch_open_rate", "0.4 per year", "per year", 0.0, 52.0,
+                  source="guess: Sinaloa present in all 50 states by 2024 (NDTA 2024)",
+                  doc="Rate at which a faction opens a branch in an average state."),
+        ParamSpec("franchise_open_rate", "0.8 per year", "per year", 0.0, 52.0,
+                  source="guess: the franchise model 'allows for rapid expansion' (NDTA 2024)",
+                  doc="Rate at which CJNG opens a franchise in an average state."),
+        ParamSpec("headless_coordination", 0.2, "", 0.0, 1.0,
+                  source="guess: share of the franchise expansion rate left without a centre",
+                  doc="Multiplier on CJNG's franchise opening with its central command removed."),
+        ParamSpec("centre_removed_from", 0.0, "", 0.0, 2100.0,
+                  source="scenario setting: 0 = never",
+                  doc="Year (decimal) from which CJNG's central command is removed; 0 = never."),
+        ParamSpec("centre_removed_until", 0.0, "", 0.0, 2100.0,
+                  source="scenario setting: 0 = for the rest of the run",
+                  doc="Year (decimal) the centre is restored; 0 = not restored."),
+    ]
+
+    def __init__(self, inputs: SupplyInputs, pars: dict[str, Any] | None = None) -> None:
+        super().__init__(pars)
+        self.inputs = inputs
+        structure = inputs.structure
+        keys = structure.operator_keys
+        self.kind = np.array([structure.cartel_of(k).structure for k in keys])
+        self.active = np.array([structure.active(k) for k in keys])
+        self.cartels = tuple(structure.cartels)
+        self.cartel_idx = np.array([self.cartels.index(structure.operators[k].cartel)
+                                    for k in keys])
+
+    def init_pre(self, sim: Sim) -> None:
+        """Allocate stocks and presence, create streams, declare results."""
+        world = self.inputs.world
+        n_ops, n_d, n_s = self.inputs.n_ops, len(SUPPLY_DRUGS), len(world.states)
+        self.hub_stock = np.zeros((n_ops, n_d, len(world.hubs)))
+        self.state_stock = np.zeros((n_ops, n_d, n_s))
+        self.sold = np.zeros((n_ops, n_d, n_s))
+        self.sold_total = np.zeros(n_d)
+        self.lost_total = np.zeros(n_d)
+        self.hub_throughput = np.zeros(len(world.hubs))
+        self.s_open = self.stream("presence_opening")
+        initial = np.isin(np.array(world.states), INITIAL_STATES)
+        self.presence = np.where((self.kind == "independent")[:, None], True, initial[None, :])
+        self.opened_step = np.where(self.presence, INIT_STEP, -2).astype(np.int64)
+        states, hubs = world.states, tuple(h.name for h in world.hubs)
+        r = self.results
+        r.define("sold_kg", {"drug": SUPPLY_DRUGS, "state": states}, units="kg per step",
+                 doc="Product sold to users in each state.")
+        r.define("activity_kg", {"state": states}, units="kg per step",
+                 doc="Cartel product handled in the state: crossing its ports, passing its "
+                     "hubs, sold on its streets.")
+        r.define("hub_throughput_kg", {"hub": hubs}, units="kg per step",
+                 doc="Product passing through each hub.")
+        r.define("presence", {"cartel": self.cartels, "state": states}, dtype=np.int64,
+                 doc="Operators of the cartel with a presence in the state.")
+        r.define("stock_kg", {"drug": SUPPLY_DRUGS, "stage": ("hubs", "states")}, units="kg",
+                 doc="Product held at the hubs and on the streets at the end of the step.")
+
+    def init_post(self) -> None:
+        """Record where each operator starts."""
+        self.coverage_update()
+
+    def centre_removed(self) -> bool:
+        """Whether CJNG's central command is out at the current step."""
+        sim = self.sim
+        t = sim.timeline.years[max(sim.ti, 0)] + (sim.timeline.months[max(sim.ti, 0)] - 1) / 12
+        start, end = self.pars.centre_removed_from, self.pars.centre_removed_until
+        return bool(start > 0 and t >= start and (end <= 0 or t < end))
+
+    def _open(self, ti: int, market: np.ndarray) -> None:
+        """Open branches and franchises with a probability rising with the market."""
+        dt_years = self.sim.dt_days / DAYS_PER_YEAR
+        rate = np.zeros(self.inputs.n_ops)
+        rate[self.kind == "umbrella"] = self.pars.branch_open_rate
+        franchise = self.pars.franchise_open_rate
+        if self.centre_removed():
+            franchise *= self.pars.headless_coordination
+        rate[self.kind == "franchise"] = franchise
+        rate[~self.active] = 0.0
+        relative = market * len(market)
+        hazard = rate[:, None] * relative[None, :] * dt_years
+        u = self.s_open.random(ti, np.arange(hazard.size)).reshape(hazard.shape)
+        opens = (~self.presence) & (u < -np.expm1(-hazard))
+        self.presence |= opens
+        self.opened_step[opens] = ti
+
+    def coverage_update(self) -> None:
+        """Tell production how much of the market the cartels cover (squeezes independents)."""
+        year = self.sim.timeline.years[max(self.sim.ti, 0)]
+        market = self.inputs.demand_share[self.inputs.year_index(int(year))].mean(axis=0)
+        cartel_ops = self.kind != "independent"
+        covered = self.presence[cartel_ops].any(axis=0)
+        self.sim.modules["production"].coverage = float(market[covered].sum())
+
+    def step(self) -> None:
+        """Move product hub -> state, sell, lose, and open new branches and franchises."""
+        sim, inputs = self.sim, self.inputs
+        ti = sim.ti
+        year_i = inputs.year_index(int(sim.timeline.years[ti]))
+        share = inputs.demand_share[year_i]
+        self._open(ti, share.mean(axis=0))
+        self.coverage_update()
+        arrivals = sim.modules["trafficking"].arrivals
+        self.hub_stock += arrivals
+        out = self.hub_stock * self.pars.hub_dispatch
+        weights = share[None, :, :] * self.presence[:, None, :]
+        total_w = weights.sum(axis=2, keepdims=True)
+        has_market = total_w[..., 0] > 0
+        out[~has_market] = 0.0
+        self.hub_stock -= out
+        leaving = out.sum(axis=2)
+        deliveries = leaving[..., None] * np.divide(weights, total_w, out=np.zeros_like(weights),
+                                                    where=total_w > 0)
+        self.state_stock += deliveries
+        by_state = deliveries.sum(axis=(0, 1))
+        n_hubs = len(inputs.world.hubs)
+        self.hub_throughput = out.sum(axis=(0, 1)) + np.bincount(
+            inputs.state_hub, by_state, minlength=n_hubs)
+        self.sold = self.state_stock * self.pars.retail_turnover
+        lost = self.state_stock * self.pars.retail_loss
+        self.state_stock -= self.sold + lost
+        self.sold_total += self.sold.sum(axis=(0, 2))
+        self.lost_total += lost.sum(axis=(0, 2))
+
+    def update_results(self) -> None:
+        """Record sales, activity, presence and stocks."""
+        ti, inputs, r = self.sim.ti, self.inputs, self.results
+        world = inputs.world
+        sold = self.sold.sum(axis=0)
+        r["sold_kg"][ti] = sold
+        crossing = self.sim.modules["trafficking"].last["crossing_kg"].sum(axis=0)
+        port_state = np.array([world.state_index[p.state_abbr] for p in world.ports])
+        hub_state = np.array([world.state_index[h.state_abbr] for h in world.hubs])
+        n_s = len(world.states)
+        r["activity_kg"][ti] = (sold.sum(axis=0)
+                                + np.bincount(port_state, crossing, minlength=n_s)
+                                + np.bincount(hub_state, self.hub_throughput, minlength=n_s))
+        r["hub_throughput_kg"][ti] = self.hub_throughput
+        r["presence"][ti] = np.array([(self.presence & self.active[:, None])[
+            self.cartel_idx == c].sum(axis=0) for c in range(len(self.cartels))])
+        r["stock_kg"][ti] = np.stack([self.hub_stock.sum(axis=(0, 2)),
+                                      self.state_stock.sum(axis=(0, 2))], axis=1)

@@ -1,0 +1,111 @@
+"""Production: the product each operator has ready to send north, week by week.
+
+The national flow of each drug comes from the fitted supply (kg per fiscal year, fitted to
+CBP's southwest-border seizures); each operator produces its share. Precursor supply caps
+production (precursor-chemical control lowers it). A removed operator produces nothing;
+under an umbrella the other factions can cover part of its supply. Independents lose share
+as the cartels cover more of the country's market (the NDTA 2024: the cartels "eliminated
+any competition").
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from narcosim.core.module import Module
+from narcosim.core.params import ParamSpec
+from narcosim.core.sim import Sim
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.inputs import SupplyInputs
+
+DAYS_PER_YEAR = 365.25
+
+
+class Production(Module):
+    """Weekly production per operator and drug into each operator's Mexican stock.
+
+    Args:
+        inputs: The run's supply inputs.
+        pars: Parameter overrides.
+    """
+
+    name = "production"
+    param_specs: ClassVar[list[ParamSpec]] = [
+        ParamSpec("precursor_supply", 1.0, "", 0.0, 2.0,
+                  source="guess: 1 = the precursor supply behind the fitted FY2019–FY2023 flow",
+                  doc="Precursor chemicals available, relative to the fitted years; caps output."),
+        ParamSpec("independent_squeeze", 0.8, "", 0.0, 1.0,
+                  source="guess: NDTA 2024 says the cartels 'eliminated any competition'; "
+                         "the fraction is not published",
+                  doc="Share of the independents' supply the cartels take over at full coverage."),
+        ParamSpec("cover_for_removed", 0.5, "", 0.0, 1.0,
+                  source="guess: NDTA 2024 — umbrella factions share suppliers and routes; "
+                         "how much of a removed faction's supply the rest absorb is unknown",
+                  doc="Share of a removed umbrella faction's supply the other factions take over."),
+    ]
+
+    def __init__(self, inputs: SupplyInputs, pars: dict[str, Any] | None = None) -> None:
+        super().__init__(pars)
+        self.inputs = inputs
+        structure = inputs.structure
+        self.base_share = np.array(
+            [[op.supply_share[d] for d in SUPPLY_DRUGS] for op in structure.operators.values()]
+        )
+        keys = structure.operator_keys
+        self.is_independent = np.array(
+            [structure.cartel_of(k).structure == "independent" for k in keys])
+        self.cartel_of = np.array([structure.operators[k].cartel for k in keys])
+
+    def init_pre(self, sim: Sim) -> None:
+        """Allocate stocks and declare results."""
+        n_ops = self.inputs.n_ops
+        self.stock = np.zeros((n_ops, len(SUPPLY_DRUGS)))
+        self.produced = np.zeros((n_ops, len(SUPPLY_DRUGS)))
+        self.produced_total = np.zeros(len(SUPPLY_DRUGS))
+        self.coverage = 0.0
+        dims = {"drug": SUPPLY_DRUGS}
+        self.results.define("produced_kg", dims, units="kg per step",
+                            doc="Product made ready to send north.")
+        self.results.define("mexico_stock_kg", dims, units="kg",
+                            doc="Product waiting in Mexico at the end of the step.")
+
+    def shares(self) -> np.ndarray:
+        """Each operator's share of each drug's flow now, shape (operators, drugs)."""
+        structure = self.inputs.structure
+        share = self.base_share.copy()
+        squeezed = share * self.is_independent[:, None] * self.pars.independent_squeeze
+        squeezed *= self.coverage
+        share -= squeezed
+        cartel_ops = ~self.is_independent
+        share[cartel_ops] += squeezed.sum(axis=0) * (
+            share[cartel_ops] / share[cartel_ops].sum(axis=0))
+        for i, key in enumerate(structure.operator_keys):
+            if structure.active(key):
+                continue
+            lost = share[i].copy()
+            share[i] = 0.0
+            cartel = structure.cartel_of(key)
+            mates = [j for j, k in enumerate(structure.operator_keys)
+                     if self.cartel_of[j] == cartel.key and structure.active(k)]
+            if cartel.structure == "umbrella" and mates:
+                weights = share[mates] / share[mates].sum(axis=0)
+                share[mates] += self.pars.cover_for_removed * lost * weights
+        return share
+
+    def step(self) -> None:
+        """Produce this week's product into the Mexican stocks."""
+        sim = self.sim
+        fitted = self.inputs.fitted
+        fy = fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
+        weekly = fitted.flow_kg_per_year[:, fy] * sim.dt_days / DAYS_PER_YEAR
+        self.produced = self.shares() * weekly[None, :] * self.pars.precursor_supply
+        self.stock += self.produced
+        self.produced_total += self.produced.sum(axis=0)
+
+    def update_results(self) -> None:
+        """Record production and stock."""
+        ti = self.sim.ti
+        self.results["produced_kg"][ti] = self.produced.sum(axis=0)
+        self.results["mexico_stock_kg"][ti] = self.stock.sum(axis=0)

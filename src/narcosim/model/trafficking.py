@@ -1,0 +1,216 @@
+"""Trafficking: loads cross the southwest border, CBP seizes some, the rest reach the hubs.
+
+Each week every operator sends its Mexican stock north as discrete loads (shipments) whose
+sizes follow CBP's pounds per seizure event for the drug and fiscal year. A load picks a
+crossing by a multinomial logit over the crossings its cartel may use: the fitted corridor
+weight, the crossing's share of its field office's traffic (BTS), the distance from the
+operator's staging city, and the perceived risk its operator learned from its own seizures
+(NarcoLogic, :mod:`narcosim.model.narcologic`). At the port, the Office of Field Operations
+seizes it with a probability lowered where the operator has corrupt contacts; a load the
+port missed may be seized by Border Patrol in the corridor. What passes goes to the hub
+nearest the port.
+
+Common random numbers: every decision has its own stream and each (operator, drug) its own
+key, and load ``i`` of that key always takes slot ``i``, so one extra load changes only what
+it touches.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import special
+
+from narcosim.core.module import Module
+from narcosim.core.params import ParamSpec
+from narcosim.core.sim import Sim
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.inputs import SupplyInputs
+from narcosim.model.narcologic import ALPHA, BETA, TIME_WEIGHT, PerceivedRisk, choice_probabilities
+
+COMPONENTS: tuple[str, ...] = ("OFO", "USBP")
+
+
+class Trafficking(Module):
+    """Loads, crossing choice, CBP interdiction and arrivals at the hubs.
+
+    Args:
+        inputs: The run's supply inputs.
+        pars: Parameter overrides.
+    """
+
+    name = "trafficking"
+    param_specs: ClassVar[list[ParamSpec]] = [
+        ParamSpec("ofo_interdiction", 0.10, "", 0.0, 1.0,
+                  source="guess: no published estimate of the share of loads CBP stops at the "
+                         "ports; flows are fitted to seizures given this value",
+                  doc="Probability that the port (OFO) seizes a load it inspects."),
+        ParamSpec("corruption_factor", 0.7, "", 0.0, 1.0,
+                  source="guess: NDTA 2024 — corrupt contacts let Sinaloa 'operate freely'; "
+                         "the size of the effect is not published",
+                  doc="Multiplier on the port's seizure probability where the operator has "
+                      "corrupt contacts."),
+        ParamSpec("risk_aversion", 4.0, "", 0.0, 50.0,
+                  source="guess: utility lost per unit of perceived seizure risk",
+                  doc="Weight of perceived risk in the crossing choice."),
+        ParamSpec("distance_cost", 0.5, "", 0.0, 10.0,
+                  source="guess: utility lost per 1,000 km from the staging city to the port",
+                  doc="Weight of distance in the crossing choice."),
+        ParamSpec("load_size_sigma", 0.8, "", 0.0, 3.0,
+                  source="guess: log-normal spread of load sizes around CBP's mean lb/event",
+                  doc="Standard deviation of log load size."),
+        ParamSpec("risk_alpha", ALPHA, "", 0.0, 100.0,
+                  source="Magliocca et al., PNAS 116(16) 2019 (NarcoLogic): alpha = 2",
+                  doc="Prior pseudo-seizures of perceived risk."),
+        ParamSpec("risk_beta", BETA, "", 0.0, 100.0,
+                  source="Magliocca et al., PNAS 116(16) 2019 (NarcoLogic): beta = 0.5",
+                  doc="Prior pseudo-passes of perceived risk."),
+        ParamSpec("risk_time_weight", TIME_WEIGHT, "", 0.0, 1.0,
+                  source="Magliocca et al., PNAS 116(16) 2019 (NarcoLogic): time weight 0.91",
+                  doc="Weight of the past per step in perceived risk."),
+    ]
+
+    def __init__(self, inputs: SupplyInputs, pars: dict[str, Any] | None = None) -> None:
+        super().__init__(pars)
+        self.inputs = inputs
+        structure = inputs.structure
+        ports = [p.code for p in inputs.world.ports]
+        keys = structure.operator_keys
+        self.allowed = np.array([[p in structure.usable_ports(k) for p in ports] for k in keys])
+        self.corrupt = np.array([[p in structure.corrupt_ports(k) for p in ports] for k in keys])
+        groups: dict[str, int] = {}
+        self.group_of = np.array([
+            groups.setdefault(structure.operators[k].cartel
+                              if "routes" in structure.cartel_of(k).shared else k, len(groups))
+            for k in keys
+        ])
+        #: Multiplier on the port seizure probability per port (interventions raise it).
+        self.port_pressure = np.ones(len(ports))
+        #: Multiplier on the Border Patrol seizure probability per field office.
+        self.corridor_pressure = np.ones(len(inputs.world.field_offices))
+        self._extra: list[tuple[int, int, float]] = []
+
+    def init_pre(self, sim: Sim) -> None:
+        """Create streams, learning state and results."""
+        world = self.inputs.world
+        n_ops, n_d = self.inputs.n_ops, len(SUPPLY_DRUGS)
+        self.risk = PerceivedRisk(self.group_of, len(world.ports), self.pars.risk_alpha,
+                                  self.pars.risk_beta, self.pars.risk_time_weight)
+        self.s_size = self.stream("load_size")
+        self.s_route = self.stream("crossing")
+        self.s_ofo = self.stream("port_seizure")
+        self.s_usbp = self.stream("patrol_seizure")
+        self.arrivals = np.zeros((n_ops, n_d, len(world.hubs)))
+        self.seized_total = np.zeros(n_d)
+        self.last: dict[str, np.ndarray] = {}
+        fo, ports = world.field_offices, tuple(p.code for p in world.ports)
+        ops = tuple(self.inputs.structure.operator_keys)
+        r = self.results
+        r.define("seized_kg", {"drug": SUPPLY_DRUGS, "field_office": fo, "component": COMPONENTS},
+                 units="kg per step", doc="Southwest-border seizures, as CBP reports them.")
+        r.define("seized_events", {"drug": SUPPLY_DRUGS, "field_office": fo,
+                                   "component": COMPONENTS}, dtype=np.int64,
+                 units="loads per step", doc="Loads seized (CBP 'Count of Event').")
+        r.define("crossing_kg", {"drug": SUPPLY_DRUGS, "port": ports}, units="kg per step",
+                 doc="Product sent through each port (seized or not).")
+        r.define("operator_port_kg", {"operator": ops, "port": ports}, units="kg per step",
+                 doc="Product each operator sent through each port.")
+        r.define("passed_kg", {"drug": SUPPLY_DRUGS}, units="kg per step",
+                 doc="Product that crossed and reached a hub.")
+
+    def inject(self, operator: int, drug: int, kg: float) -> None:
+        """Add one extra load this step, outside production (for counterfactual tests)."""
+        self._extra.append((operator, drug, float(kg)))
+
+    def _loads(self, ti: int, op: int, d: int, stock: float, mean_kg: float) -> np.ndarray:
+        """Sizes of the loads sent from ``stock`` (slot ``i`` = load ``i``)."""
+        if stock <= 0:
+            self.s_size.random(ti, np.empty(0, np.int64), key=op * len(SUPPLY_DRUGS) + d)
+            return np.empty(0)
+        sigma = self.pars.load_size_sigma
+        n_max = int(np.ceil(3.0 * stock / mean_kg)) + 20
+        u = self.s_size.random(ti, np.arange(n_max), key=op * len(SUPPLY_DRUGS) + d)
+        sizes = np.exp(np.log(mean_kg) - sigma**2 / 2 + sigma * special.ndtri(u))
+        n = int(np.searchsorted(np.cumsum(sizes), stock, side="right"))
+        return sizes[:n]
+
+    def step(self) -> None:
+        """Send this week's loads, seize some, deliver the rest to the hubs."""
+        sim, inputs = self.sim, self.inputs
+        ti = sim.ti
+        production = sim.modules["production"]
+        fitted = inputs.fitted
+        fy = fitted.fy_index(int(sim.timeline.fiscal_years[ti]))
+        n_ops, n_d = inputs.n_ops, len(SUPPLY_DRUGS)
+        fo_of_port = inputs.port_fo
+        risk = self.risk.risk()
+        base_u = (np.log(inputs.port_traffic_share)[None, :]
+                  - self.pars.distance_cost * inputs.operator_port_km / 1000.0
+                  - self.pars.risk_aversion * risk)
+        p_port = np.clip(self.pars.ofo_interdiction * self.port_pressure[None, :]
+                         * np.where(self.corrupt, self.pars.corruption_factor, 1.0), 0.0, 1.0)
+        extra = self._extra
+        self._extra = []
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("op", "drug", "kg", "port", "ofo",
+                                                            "usbp")}
+        for op in range(n_ops):
+            for d in range(n_d):
+                key = op * n_d + d
+                sizes = self._loads(ti, op, d, production.stock[op, d], fitted.shipment_kg[d, fy])
+                production.stock[op, d] -= sizes.sum()
+                added = [kg for (o, dd, kg) in extra if o == op and dd == d]
+                production.produced_total[d] += sum(added)
+                sizes = np.concatenate([sizes, np.asarray(added, dtype=float)])
+                slots = np.arange(sizes.size)
+                util = base_u[op] + np.log(fitted.corridor_weight[d, fy])[fo_of_port]
+                probs = choice_probabilities(util[None, :], self.allowed[op][None, :])[0]
+                port = self.s_route.choice(ti, slots, probs, key=key) if sizes.size else slots
+                ofo = self.s_ofo.bernoulli(ti, slots, p_port[op, port], key=key)
+                p_patrol = np.clip(fitted.usbp_prob[d] * self.corridor_pressure[fo_of_port[port]],
+                                   0.0, 1.0)
+                usbp = self.s_usbp.bernoulli(ti, slots, p_patrol, key=key) & ~ofo
+                for k, v in (("op", np.full(sizes.size, op)), ("drug", np.full(sizes.size, d)),
+                             ("kg", sizes), ("port", port), ("ofo", ofo), ("usbp", usbp)):
+                    cols[k].append(v)
+        loads = {k: np.concatenate(v) for k, v in cols.items()}
+        self._settle(loads)
+
+    def _settle(self, loads: dict[str, np.ndarray]) -> None:
+        """Book seizures, arrivals at the hubs and what the operators learned."""
+        inputs = self.inputs
+        n_d = len(SUPPLY_DRUGS)
+        n_fo, n_ports = len(inputs.world.field_offices), len(inputs.world.ports)
+        seized = loads["ofo"] | loads["usbp"]
+        self.risk.update(loads["op"], loads["port"], seized)
+        fo = inputs.port_fo[loads["port"]]
+        comp = np.where(loads["ofo"], 0, 1)
+        cell = (loads["drug"] * n_fo + fo) * 2 + comp
+        size = n_d * n_fo * 2
+        kg_seized = np.bincount(cell[seized], loads["kg"][seized], minlength=size)
+        ev_seized = np.bincount(cell[seized], minlength=size)
+        passed = ~seized
+        self.arrivals = np.zeros_like(self.arrivals)
+        hub = inputs.port_hub[loads["port"][passed]]
+        np.add.at(self.arrivals, (loads["op"][passed], loads["drug"][passed], hub),
+                  loads["kg"][passed])
+        self.seized_total += np.bincount(loads["drug"][seized], loads["kg"][seized],
+                                         minlength=n_d)
+        self.last = {
+            "seized_kg": kg_seized.reshape(n_d, n_fo, 2),
+            "seized_events": ev_seized.reshape(n_d, n_fo, 2),
+            "crossing_kg": np.bincount(loads["drug"] * n_ports + loads["port"], loads["kg"],
+                                       minlength=n_d * n_ports).reshape(n_d, n_ports),
+            "operator_port_kg": np.bincount(loads["op"] * n_ports + loads["port"], loads["kg"],
+                                            minlength=inputs.n_ops * n_ports
+                                            ).reshape(inputs.n_ops, n_ports),
+            "passed_kg": np.bincount(loads["drug"][passed], loads["kg"][passed],
+                                     minlength=n_d),
+        }
+        self.loads = loads
+
+    def update_results(self) -> None:
+        """Record seizures, crossings and arrivals."""
+        ti = self.sim.ti
+        for name, value in self.last.items():
+            self.results[name][ti] = value
