@@ -1,0 +1,276 @@
+"""Run folders, written so that nothing looks complete unless it is.
+
+A run folder holds ``manifest.json``, ``results.parquet`` and ``summary.json``. A
+:class:`RunFolderWriter` builds it in ``<out>.partial/`` beside the target: the manifest
+goes in first with status ``running``; at the end the results and summary are written,
+then the manifest with status ``complete`` (and the sha256 of the other two files), and only
+then is ``<out>.partial`` renamed to ``<out>``. A run that fails or is interrupted leaves at
+most ``<out>.partial`` whose manifest says ``failed`` or ``interrupted``; the next run with
+the same ``--out`` removes it. An existing complete folder is replaced only when asked
+(``force``), and a folder that is not a run folder is never replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from narcosim.atlas.provenance import sha256_file
+from narcosim.errors import ParameterError, StoreError
+from narcosim.run.manifest import finish_manifest, jsonable
+
+MANIFEST = "manifest.json"
+RESULTS = "results.parquet"
+SUMMARY = "summary.json"
+#: Suffix of the folder a run is written into before it is complete.
+PARTIAL_SUFFIX = ".partial"
+#: Where runs go when ``--out`` is not given (relative to the working folder).
+DEFAULT_RUNS_DIR = Path("runs")
+
+
+def default_out_dir(seed: int, now: datetime | None = None,
+                    root: Path = DEFAULT_RUNS_DIR) -> Path:
+    """Return the default run folder, ``runs/<UTC timestamp>-seed<seed>``.
+
+    Args:
+        seed: The run seed.
+        now: The time to stamp; the current UTC time when None.
+        root: The parent folder.
+
+    Returns:
+        For example ``runs/20261128T094712Z-seed1``.
+    """
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(root) / f"{stamp}-seed{int(seed)}"
+
+
+def partial_path(out: Path) -> Path:
+    """Return the folder a run into ``out`` is written in before it completes."""
+    out = Path(out)
+    return out.with_name(out.name + PARTIAL_SUFFIX)
+
+
+def check_out_dir(out: Path, force: bool = False) -> Path:
+    """Check that a run may be written to ``out``, before any work is done.
+
+    Args:
+        out: The target run folder.
+        force: Whether an existing complete run folder may be replaced.
+
+    Returns:
+        ``out`` as given.
+
+    Raises:
+        ParameterError: ``out`` (or a folder above it) is a file, ``out`` ends in
+            ``.partial``, ``out`` is a complete run folder and ``force`` is off, or
+            ``out`` is a non-empty folder that is not a run folder.
+    """
+    out = Path(out)
+    if out.name in ("", ".", "..") or out.name.endswith(PARTIAL_SUFFIX):
+        raise ParameterError(f"--out {out}: give a folder name (not ending in {PARTIAL_SUFFIX})")
+    for parent in (out, *out.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ParameterError(f"--out {out}: {parent} is a file, not a folder")
+    if out.is_dir():
+        if (out / MANIFEST).is_file():
+            if not force:
+                raise ParameterError(f"--out {out} already holds a run; use --force to replace "
+                                     "it or choose another folder")
+        elif any(out.iterdir()):
+            raise ParameterError(f"--out {out} is a folder that is not a run folder "
+                                 f"(no {MANIFEST}); choose another folder")
+    return out
+
+
+def _write_json(path: Path, data: Any) -> None:
+    text = json.dumps(jsonable(data), indent=2, ensure_ascii=False, allow_nan=False)
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _rmtree(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+class RunFolderWriter:
+    """Writes one run folder through ``<out>.partial`` and a final rename.
+
+    Args:
+        out: The target run folder.
+        force: Replace an existing complete run folder at ``out``.
+
+    Raises:
+        ParameterError: See :func:`check_out_dir`.
+
+    Attributes:
+        out: The target folder.
+        partial: The folder written until the run completes.
+    """
+
+    def __init__(self, out: Path, force: bool = False) -> None:
+        self.out = check_out_dir(Path(out), force)
+        self.force = force
+        self.partial = partial_path(self.out)
+
+    def __repr__(self) -> str:
+        return f"RunFolderWriter({str(self.out)!r}, force={self.force})"
+
+    def begin(self, manifest: dict[str, Any]) -> None:
+        """Clear any leftover ``.partial`` folder and write the running manifest into it.
+
+        Args:
+            manifest: From :func:`~narcosim.run.manifest.build_manifest`.
+
+        Raises:
+            StoreError: The folder cannot be created or written.
+        """
+        try:
+            _rmtree(self.partial)
+            self.partial.mkdir(parents=True)
+            _write_json(self.partial / MANIFEST, manifest)
+        except OSError as error:
+            raise StoreError(f"cannot write run folder {self.partial}: {error.strerror}") from None
+
+    def commit(self, manifest: dict[str, Any], results: pd.DataFrame,
+               summary: dict[str, Any], wall_seconds: float | None = None) -> dict[str, Any]:
+        """Write results and summary, then the complete manifest, then rename into place.
+
+        Args:
+            manifest: The running manifest.
+            results: The tidy results frame (``sim.results.to_frame()``).
+            summary: The run's headline figures.
+            wall_seconds: How long the run took.
+
+        Returns:
+            The complete manifest as written.
+
+        Raises:
+            StoreError: A file cannot be written or the folder cannot be renamed.
+        """
+        try:
+            results.to_parquet(self.partial / RESULTS, index=False)
+            _write_json(self.partial / SUMMARY, summary)
+            outputs = {
+                RESULTS: {"sha256": sha256_file(self.partial / RESULTS),
+                          "bytes": (self.partial / RESULTS).stat().st_size,
+                          "rows": len(results), "columns": [str(c) for c in results.columns]},
+                SUMMARY: {"sha256": sha256_file(self.partial / SUMMARY),
+                          "bytes": (self.partial / SUMMARY).stat().st_size},
+            }
+            final = finish_manifest(manifest, "complete", outputs=outputs,
+                                    wall_seconds=wall_seconds)
+            _write_json(self.partial / MANIFEST, final)
+            self._swap_in()
+        except OSError as error:
+            where = error.filename or self.partial
+            raise StoreError(f"cannot write run folder {where}: {error.strerror}") from None
+        return final
+
+    def _swap_in(self) -> None:
+        """Rename ``.partial`` to the target, moving an old run aside first if forced."""
+        old = None
+        if self.out.exists():
+            check_out_dir(self.out, self.force)  # still allowed (nothing changed under us)
+            old = self.out.with_name(f".{self.out.name}.replaced-{os.getpid()}")
+            _rmtree(old)
+            os.replace(self.out, old)
+        try:
+            os.replace(self.partial, self.out)
+        except OSError:
+            if old is not None:
+                os.replace(old, self.out)
+            raise
+        if old is not None:
+            _rmtree(old)
+
+    def abort(self, manifest: dict[str, Any], status: str, error: str) -> None:
+        """Mark the ``.partial`` folder's manifest as failed or interrupted (best effort).
+
+        Args:
+            manifest: The running manifest.
+            status: ``failed`` or ``interrupted``.
+            error: One line on what went wrong.
+        """
+        if not self.partial.is_dir():
+            return
+        with contextlib.suppress(OSError, ValueError):
+            _write_json(self.partial / MANIFEST, finish_manifest(manifest, status, error=error))
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A complete run folder, read back.
+
+    Attributes:
+        path: The folder.
+        manifest: ``manifest.json``.
+        summary: ``summary.json``.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    summary: dict[str, Any]
+
+    def results(self) -> pd.DataFrame:
+        """Read ``results.parquet``."""
+        return pd.read_parquet(self.path / RESULTS)
+
+    def verify(self) -> list[str]:
+        """Check the output files against the sha256 recorded in the manifest.
+
+        Returns:
+            The names of files whose hash differs (empty when all match).
+        """
+        outputs = self.manifest.get("outputs", {})
+        return [name for name, info in outputs.items()
+                if not (self.path / name).is_file()
+                or sha256_file(self.path / name) != info.get("sha256")]
+
+
+def read_run_folder(path: Path) -> RunFolder:
+    """Read a complete run folder.
+
+    Args:
+        path: The folder.
+
+    Returns:
+        The manifest and summary, with the results readable on demand.
+
+    Raises:
+        StoreError: No such folder, a file is missing or unreadable, or the manifest does
+            not say the run is complete.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise StoreError(f"no run folder at {path}")
+    manifest = _read_json(path, MANIFEST)
+    status = manifest.get("status")
+    if status != "complete":
+        raise StoreError(f"{path / MANIFEST}: status is {status!r}, not 'complete'")
+    summary = _read_json(path, SUMMARY)
+    if not (path / RESULTS).is_file():
+        raise StoreError(f"run folder {path} has no {RESULTS}")
+    return RunFolder(path, manifest, summary)
+
+
+def _read_json(folder: Path, name: str) -> dict[str, Any]:
+    try:
+        return json.loads((folder / name).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"run folder {folder} has no {name}") from None
+    except (OSError, ValueError) as error:
+        raise StoreError(f"{folder / name}: cannot read JSON ({error})") from None
