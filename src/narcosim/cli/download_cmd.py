@@ -21,7 +21,7 @@ from narcosim.atlas.store import default_store_path, import_data
 from narcosim.cli.app import atlas_app
 
 _out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @atlas_app.command("download")
@@ -35,17 +35,27 @@ def download_command(
     mirror: Annotated[str | None, typer.Option(
         "--mirror", envvar=MIRROR_ENV, help="http://HOST[:PORT] that serves every "
         "publisher's paths (replaces scheme and host of each URL).")] = None,
+    from_dir: Annotated[Path | None, typer.Option(
+        "--from", help="A data folder laid out like shared/data: files a release that "
+        "cannot be fetched would give are copied from here instead.",
+        file_okay=False)] = None,
 ) -> None:
     """Download CDC, NCHS, Census, CBP, BTS, GeoNames, TopoJSON and the cartel network.
 
-    Each file is fetched from its publisher into FOLDER/releases (files already there
-    are not fetched again), converted into FOLDER in the layout of `atlas import`,
-    then imported into the store.
+    Each file is fetched from its publisher into FOLDER/releases (files already
+    complete there are not fetched again), converted into FOLDER in the layout that
+    `atlas import` reads, then imported into the store.
     """
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=_err, transient=True,
                   disable=not _err.is_terminal) as bars:
-        result = download_atlas(folder, store, mirror, progress=bars, do_import=False)
+        result = download_atlas(folder, store, mirror, progress=bars, do_import=False,
+                                fallback=from_dir)
+    for message in result.failed.values():
+        _err.print(f"warning: {message}", markup=False)
+    if result.borrowed:
+        _err.print(f"warning: took {', '.join(result.borrowed)} from {from_dir}",
+                   markup=False)
     _out.print(f"downloaded {len(result.fetched)} releases into {folder / RELEASES_DIR} "
                f"({len(result.skipped)} already complete); wrote {len(result.converted)} "
                f"data files into {folder}")
