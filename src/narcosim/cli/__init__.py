@@ -11,6 +11,7 @@ from rich.console import Console
 
 from narcosim.cli import (  # noqa: F401  (register commands)
     atlas_cmd,
+    calibrate_cmd,
     download_cmd,
     maps_cmd,
     network_cmd,
@@ -20,6 +21,7 @@ from narcosim.cli.app import app
 from narcosim.errors import NarcosimError
 
 app.add_typer(network_cmd.network_app, name="network")
+app.add_typer(calibrate_cmd.calibrate_app, name="calibrate")
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
