@@ -1,0 +1,137 @@
+"""``narcosim run``: the main job. Run a scenario, print its summary, write a run folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+import narcosim
+from narcosim.atlas.store import Atlas, default_store_path
+from narcosim.cli.app import app
+from narcosim.model.builder import build_default_sim, summarize
+from narcosim.run.folder import check_out_dir, default_out_dir
+from narcosim.run.job import check_run_args, execute_run
+from narcosim.run.manifest import data_provenance
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str | None, typer.Argument(
+        help="Scenario name; only the built-in 'default' exists for now.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Run seed (>= 0).")] = 1,
+    scale: Annotated[int, typer.Option(
+        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone.")] = 100,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Run folder to create (default: runs/<UTC time>-seed<seed>).")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
+        "data folder).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing run folder at --out.")] = False,
+) -> None:
+    """Run the default scenario (2015-2026) and write manifest, results and summary to a folder.
+
+    The folder is written as OUT.partial and renamed to OUT only when complete, so a
+    failed or interrupted run never leaves a folder that looks finished.
+    """
+    name = check_run_args(scenario, seed, scale)
+    target = out if out is not None else default_out_dir(seed)
+    check_out_dir(target, force)
+    store_path = (store if store is not None else default_store_path()).resolve()
+    data = data_provenance(store_path)
+    command = ["narcosim", "run", name, "--seed", str(seed), "--scale", str(scale),
+               "--out", str(target), "--store", str(store_path), *(["--force"] if force else [])]
+
+    with _err.status(f"building scenario {name!r} (seed {seed}, scale 1:{scale})"):
+        sim = build_default_sim(Atlas.open(store_path), seed=seed, scale=scale)
+    timeline = sim.timeline
+    started = time.perf_counter()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("weeks"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=_err, transient=True) as bar:
+        task = bar.add_task(f"week of {timeline.dates[0]}", total=timeline.n_steps)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done,
+                       description=f"week of {timeline.dates[min(done, total - 1)]}")
+
+        outcome = execute_run(sim, target, scenario=name, scale=scale, command=command,
+                              summarize=summarize, data=data, force=force, progress=step)
+    seconds = time.perf_counter() - started
+    print_summary(outcome.summary, _out)
+    _out.print(f"narcosim {narcosim.__version__}: scenario {name!r}, seed {seed}, scale "
+               f"1:{scale}, {timeline.n_steps} weeks ({timeline.dates[0]} to "
+               f"{timeline.dates[-1]}) in {seconds:.1f} s "
+               f"({timeline.n_steps / max(seconds, 1e-9):,.0f} weeks/s)", soft_wrap=True)
+    _out.print(f"wrote run folder {outcome.path}", soft_wrap=True)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != 0 and abs(value) < 0.01:
+            return f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_fmt(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _is_grid(value: Any) -> bool:
+    """Whether a value is a mapping of mappings of scalars (a table: rows x columns)."""
+    return (isinstance(value, Mapping) and bool(value)
+            and all(isinstance(v, Mapping) and not any(isinstance(x, Mapping | list)
+                                                       for x in v.values())
+                    for v in value.values()))
+
+
+def print_summary(summary: Mapping[str, Any], console: Console) -> None:
+    """Print a run summary: one table per nested figure, then the headline figures.
+
+    A figure keyed by drug then year (``{"fentanyl": {2019: ...}}``) becomes a table with a
+    row per year and a column per drug; everything else goes into one key/value table.
+
+    Args:
+        summary: The run's summary (as from ``narcosim.model.builder.summarize``).
+        console: Where to print.
+    """
+    headline = Table(title="Run summary", show_header=False)
+    headline.add_column("figure")
+    headline.add_column("value", overflow="fold")
+    for key, value in summary.items():
+        if not _is_grid(value):
+            headline.add_row(str(key).replace("_", " "), _fmt(value))
+            continue
+        columns = list(value)
+        rows = sorted({r for v in value.values() for r in v}, key=str)
+        grid = Table(title=str(key).replace("_", " "))
+        grid.add_column("")
+        for col in columns:
+            grid.add_column(str(col), justify="right")
+        for row in rows:
+            grid.add_row(str(row), *(_fmt(value[c][row]) if row in value[c] else "-"
+                                     for c in columns))
+        console.print(grid)
+    console.print(headline)
