@@ -1,0 +1,119 @@
+"""``narcosim ensemble``: many runs of a scenario, resumable, with quantile bands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from narcosim.atlas.store import default_store_path
+from narcosim.cli.app import app
+from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
+from narcosim.run.backends import BACKENDS
+from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+
+
+def default_ensemble_dir(scenario: str, seed: int) -> Path:
+    """Default ensemble folder, ``ensembles/<scenario>-seed<seed>``.
+
+    It carries no timestamp, so rerunning the same command resumes the same ensemble.
+    """
+    return Path("ensembles") / f"{scenario}-seed{int(seed)}"
+
+
+@app.command("ensemble")
+def ensemble_command(
+    scenario: Annotated[str | None, typer.Argument(
+        help="Scenario name; only the built-in 'default' exists for now.")] = None,
+    runs: Annotated[int, typer.Option("--runs", help="Number of members (>= 1).")] = 10,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Root seed (>= 0); member seeds come from SeedSequence(seed).spawn.")] = 1,
+    scale: Annotated[int, typer.Option(
+        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone.")
+    ] = DEFAULT_SCALE,
+    backend: Annotated[str, typer.Option(
+        "--backend", help=f"Where members run: {' or '.join(BACKENDS)} "
+        "(local process pool, or Dask distributed).")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Worker processes (default: one per CPU core).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (tcp://HOST:PORT), "
+        "instead of a local cluster; needs --backend dask.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Ensemble folder (default: ensembles/<scenario>-seed<seed>); "
+        "rerunning into it resumes.")] = None,
+    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")
+                     ] = DEFAULT_START,
+    end: Annotated[str, typer.Option("--end", help="Last day a step may start (YYYY-MM-DD).")
+                   ] = DEFAULT_END,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
+        "data folder).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an ensemble of a different spec or seed at --out.")] = False,
+) -> None:
+    """Run many members of a scenario and write their results and quantile bands.
+
+    Each member's results are saved as soon as it finishes (OUT/runs/run-NNNN.parquet), so
+    an interrupted ensemble rerun with the same arguments only runs the missing members.
+    OUT/bands.parquet holds the 5%, 50% and 95% quantiles and the mean of every result.
+    """
+    name = scenario or "default"
+    store_path = (store if store is not None else default_store_path()).resolve()
+    spec = EnsembleSpec(name, str(store_path), scale, start, end)
+    check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
+    target = out if out is not None else default_ensemble_dir(name, seed)
+    command = ["narcosim", "ensemble", name, "--runs", str(runs), "--seed", str(seed),
+               "--scale", str(scale), "--backend", backend,
+               *(["--workers", str(workers)] if workers is not None else []),
+               *(["--scheduler", scheduler] if scheduler is not None else []),
+               "--out", str(target), "--start", start, "--end", end,
+               "--store", str(store_path), *(["--force"] if force else [])]
+
+    # The bar starts at the first progress call, after every check has passed, so that an
+    # error is the only line printed.
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   console=_err, transient=True)
+    task = bar.add_task("starting", total=runs)
+    started: list[bool] = []
+
+    def step(done: int, total: int, record: dict[str, Any] | None) -> None:
+        if record is None:  # the start: members already finished count as done
+            bar.start()
+            started.append(True)
+            bar.reset(task, completed=done, total=total,
+                      description=f"{done} already done" if done else backend)
+        else:
+            bar.update(task, completed=done,
+                       description=f"run {record['index']} in {record['wall_seconds']:.1f} s")
+
+    try:
+        result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
+                              workers=workers, scheduler=scheduler, force=force,
+                              progress=step, command=command)
+    finally:
+        if started:
+            bar.stop()
+    ran, skipped = len(result.ran), len(result.skipped)
+    mean_s = (sum(m["wall_seconds"] for m in result.members if m["index"] in result.ran)
+              / ran) if ran else 0.0
+    _out.print(f"ensemble {name!r}: {runs} runs (seed {seed}, scale 1:{scale}, "
+               f"{start} to {end}) on {backend}: ran {ran}"
+               f"{f' ({mean_s:.1f} s each)' if ran else ''}, {skipped} already done, "
+               f"in {result.wall_seconds:.1f} s", soft_wrap=True)
+    _out.print(f"wrote {result.out_dir / 'ensemble.json'}, {result.bands.bands}"
+               f"{f', {result.bands.annual}' if result.bands.annual else ''}", soft_wrap=True)
