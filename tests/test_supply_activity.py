@@ -60,7 +60,11 @@ def test_presence_grows_and_never_shrinks(sim: Sim) -> None:
 
 def test_a_cartel_reaches_all_50_states_by_2024(sim: Sim) -> None:
     pres = _presence_at_end_of(sim, 2024)
+    states = [s for s in dict(sim.results["distribution"].specs["presence"].dims)["state"]
+              if s != "DC"]
     counts = {c: int(p.sum()) for c, p in pres.items()}
+    best = max(counts, key=counts.get)
+    lacking = [s for s, here in zip(states, pres[best], strict=True) if not here]
     union = int(np.logical_or.reduce(list(pres.values())).sum())
-    assert max(counts.values()) == 50, f"states with presence at the end of 2024: " \
-        f"{counts}, either cartel: {union}"
+    assert counts[best] == 50, (f"states with presence at the end of 2024: {counts} "
+                                f"(either cartel: {union}); {best} lacks {lacking}")
