@@ -1,0 +1,234 @@
+"""Named random streams with common random numbers (CRN), in the manner of Starsim.
+
+Every decision in a model gets its own named :class:`Stream`. A draw is keyed by
+``(run seed, stream name, step, key)`` and indexed by agent slot:
+
+* the stream's root is ``SeedSequence([seed, stable_hash(name)])``; ``stable_hash``
+  uses BLAKE2b, so names map to the same numbers in every process;
+* each ``(step, key)`` gets its own generator, ``SeedSequence(root entropy,
+  spawn_key=(step + 1, key))`` driving an ``SFC64`` bit generator (the fastest of
+  numpy's four; see ``benchmarks/bench_core.py``), which draws one uniform for
+  every slot ``0..max(slots)``; slot ``i`` takes the ``i``-th.
+
+So the value for slot ``i`` at step ``t`` does not depend on which other slots are
+drawn or how many agents exist: adding one agent, or treating one agent
+differently in an intervention arm, changes only what that agent touches.
+Non-uniform draws (Bernoulli, Poisson, binomial, normal, categorical) are made by
+inverting the CDF at that one uniform (:mod:`narcosim.core.distributions`),
+which keeps CRN *and* couples arms monotonically (a higher rate never gives
+fewer events to the same agent).
+
+Cost is O(max slot) per draw, not O(len(slots)): cheap when the drawn slots are
+dense, as they are when slots are never reused.
+
+A stream may be drawn once per ``(step, key)``; a second draw raises
+:class:`StreamReuseError`, because silently reusing numbers correlates decisions.
+Use ``step=INIT_STEP`` (-1) for draws made while a module initialises. Aggregate
+(non-agent) draws pass no slots: the cells of the parameter array act as slots.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from narcosim.core.distributions import binomial_ppf, poisson_ppf
+from narcosim.errors import ParameterError
+
+#: The step value to use for draws made during initialisation.
+INIT_STEP = -1
+_HALF_ULP = 2.0**-54  # shifts Generator.random()'s k/2**53 into the open interval (0, 1)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class StreamReuseError(RuntimeError):
+    """A stream was drawn twice for the same (step, key), or for an earlier step."""
+
+
+def stable_hash(text: str) -> int:
+    """A 64-bit hash of ``text`` that is the same in every process and Python version."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class Stream:
+    """One named source of random numbers for one decision.
+
+    Args:
+        name: Unique name, e.g. ``"people.overdose"``.
+        seed: The run seed (a non-negative integer).
+    """
+
+    def __init__(self, name: str, seed: int) -> None:
+        self.name = name
+        self.seed = seed
+        self._entropy = (int(seed), stable_hash(name))
+        self._step: int | None = None
+        self._keys: set[int] = set()
+
+    def generator(self, step: int, key: int | str = 0) -> np.random.Generator:
+        """A generator for ``(step, key)``, marking that pair as used.
+
+        Most code should use the per-slot methods; this is for draws with no slots
+        (e.g. shuffles). Raises :class:`StreamReuseError` on reuse.
+        """
+        k = key if isinstance(key, int) else stable_hash(str(key))
+        if k < 0:
+            raise ValueError(f"stream {self.name!r}: key must be >= 0, got {key!r}")
+        if step < INIT_STEP:
+            raise ValueError(f"stream {self.name!r}: step must be >= {INIT_STEP}, got {step}")
+        if self._step is None or step > self._step:
+            self._step, self._keys = step, set()
+        elif step < self._step:
+            raise StreamReuseError(
+                f"stream {self.name!r} drawn for step {step} after step {self._step}"
+            )
+        if k in self._keys:
+            raise StreamReuseError(
+                f"stream {self.name!r} already drawn at step {step} key {key!r}; "
+                "draw all slots in one call or pass a distinct key"
+            )
+        self._keys.add(k)
+        seq = np.random.SeedSequence(self._entropy, spawn_key=(step + 1, k))
+        return np.random.Generator(np.random.SFC64(seq))
+
+    def random(self, step: int, slots: npt.ArrayLike, key: int | str = 0) -> FloatArray:
+        """Uniform numbers in the open interval (0, 1), one per slot.
+
+        Args:
+            step: Step index (``INIT_STEP`` during initialisation).
+            slots: Non-negative integer agent slots (any order, repeats allowed).
+            key: Distinguishes several draws of this stream in one step.
+
+        Returns:
+            ``u[j]`` for ``slots[j]``, the same whatever other slots are drawn.
+        """
+        idx = np.asarray(slots, dtype=np.int64)
+        gen = self.generator(step, key)
+        if idx.size == 0:
+            return np.empty(idx.shape, dtype=float)
+        low = int(idx.min())
+        if low < 0:
+            raise ValueError(f"stream {self.name!r}: slots must be >= 0, got {low}")
+        return gen.random(int(idx.max()) + 1)[idx] + _HALF_ULP
+
+    def _uniform(self, step: int, slots: npt.ArrayLike | None, shape: tuple[int, ...], key: Any):
+        if slots is None:
+            return self.random(step, np.arange(int(np.prod(shape))), key).reshape(shape)
+        return self.random(step, slots, key)
+
+    def bernoulli(
+        self, step: int, slots: npt.ArrayLike, p: npt.ArrayLike, key: int | str = 0
+    ) -> npt.NDArray[np.bool_]:
+        """True with probability ``p`` (scalar or one per slot), one per slot."""
+        return self.random(step, slots, key) < np.asarray(p)
+
+    def poisson(
+        self,
+        step: int,
+        lam: npt.ArrayLike,
+        slots: npt.ArrayLike | None = None,
+        key: int | str = 0,
+    ) -> IntArray:
+        """Poisson counts with mean ``lam``, per slot, or per cell of ``lam`` if no slots."""
+        lam_a = np.asarray(lam, dtype=float)
+        if np.any(lam_a < 0) or np.any(np.isnan(lam_a)):
+            raise ValueError(f"stream {self.name!r}: Poisson means must be >= 0")
+        return poisson_ppf(self._uniform(step, slots, lam_a.shape, key), lam_a)
+
+    def binomial(
+        self,
+        step: int,
+        n: npt.ArrayLike,
+        p: npt.ArrayLike,
+        slots: npt.ArrayLike | None = None,
+        key: int | str = 0,
+    ) -> IntArray:
+        """Binomial counts of ``n`` trials with probability ``p``, per slot or per cell."""
+        n_a, p_a = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(p, dtype=float))
+        if np.any(n_a < 0) or np.any((p_a < 0) | (p_a > 1)) or np.any(np.isnan(p_a)):
+            raise ValueError(f"stream {self.name!r}: binomial needs n >= 0 and 0 <= p <= 1")
+        return binomial_ppf(self._uniform(step, slots, n_a.shape, key), n_a, p_a)
+
+    def normal(
+        self,
+        step: int,
+        loc: npt.ArrayLike = 0.0,
+        scale: npt.ArrayLike = 1.0,
+        slots: npt.ArrayLike | None = None,
+        key: int | str = 0,
+    ) -> FloatArray:
+        """Normal draws, per slot or per cell of ``np.broadcast(loc, scale)``."""
+        loc_a, scale_a = np.broadcast_arrays(np.asarray(loc, float), np.asarray(scale, float))
+        u = self._uniform(step, slots, loc_a.shape, key)
+        return loc_a + scale_a * special.ndtri(u)
+
+    def choice(
+        self, step: int, slots: npt.ArrayLike, probs: npt.ArrayLike, key: int | str = 0
+    ) -> IntArray:
+        """Categorical choice per slot from ``probs`` (shape ``(k,)`` or ``(len(slots), k)``).
+
+        Rows need not sum to one; they are normalised. Returns category indices.
+        """
+        p = np.asarray(probs, dtype=float)
+        cum = np.cumsum(p, axis=-1)
+        total = cum[..., -1:]
+        if np.any(total <= 0):
+            raise ParameterError(f"stream {self.name!r}: choice probabilities sum to zero")
+        u = self.random(step, slots, key)
+        if p.ndim == 1:
+            return np.searchsorted(cum / total[0], u, side="right").clip(max=p.size - 1)
+        scaled = u[:, None] * total
+        return (cum <= scaled).sum(axis=1).clip(max=p.shape[1] - 1).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return f"Stream({self.name!r}, seed={self.seed}, last step={self._step})"
+
+
+class Streams:
+    """The named streams of one run.
+
+    Args:
+        seed: Run seed, a non-negative integer.
+
+    Raises:
+        ParameterError: The seed is negative or not an integer.
+    """
+
+    def __init__(self, seed: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ParameterError(f"seed {seed!r} must be a non-negative integer")
+        self.seed = int(seed)
+        self._streams: dict[str, Stream] = {}
+
+    def stream(self, name: str) -> Stream:
+        """Create the stream called ``name``.
+
+        Raises:
+            ValueError: A stream of that name already exists in this run (two
+                decisions sharing numbers would be correlated).
+        """
+        if name in self._streams:
+            raise ValueError(f"random stream {name!r} already exists; give each decision its own")
+        stream = Stream(name, self.seed)
+        self._streams[name] = stream
+        return stream
+
+    def __getitem__(self, name: str) -> Stream:
+        return self._streams[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._streams
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the streams created so far."""
+        return list(self._streams)
+
+    def __repr__(self) -> str:
+        return f"Streams(seed={self.seed}, {len(self._streams)} streams)"
