@@ -15,8 +15,10 @@ from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.fitted import FittedSupply
+from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
+from narcosim.model.people import People
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
 from narcosim.orgs.structure import OrgStructure
@@ -27,7 +29,7 @@ DEFAULT_START = "2015-01-01"
 DEFAULT_END = "2026-12-31"
 #: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
 DEFAULT_SCALE = 100
-MODULE_NAMES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers")
+MODULE_NAMES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers", "people")
 
 
 def load_inputs(
@@ -51,8 +53,9 @@ def build_sim(
     end: str = DEFAULT_END,
     pars: Mapping[str, Mapping[str, Any]] | None = None,
     name: str = "default",
+    people: bool = True,
 ) -> Sim:
-    """A supply simulation over prepared inputs.
+    """The model over prepared inputs: supply, and people who use drugs unless ``people=False``.
 
     Args:
         inputs: From :func:`load_inputs`.
@@ -62,6 +65,7 @@ def build_sim(
         end: Last day a step may start (ISO date).
         pars: Parameter overrides by module name.
         name: Label of the run.
+        people: Whether to include the people (overdose) module.
 
     Raises:
         ParameterError: Unknown module or parameter, bad value, or scale below 1.
@@ -79,8 +83,13 @@ def build_sim(
         Trafficking(inputs, pars.get("trafficking")),
         Distribution(inputs, pars.get("distribution")),
         Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
-        Ledger(),
     ]
+    if people:
+        people_pars = {**FittedPeople.load().pars, **dict(pars.get("people") or {})}
+        modules.append(People(np.asarray(world.population), world.years[0], world.states,
+                              int(scale), prevalence=inputs.prior_overdose_rate,
+                              pars=people_pars))
+    modules.append(Ledger())
     return Sim(modules, Timeline(start, end), seed=seed, name=name)
 
 

@@ -50,7 +50,11 @@ class Distribution(Module):
                   doc="Share of a state's stock sold to users each week."),
         ParamSpec("retail_loss", 0.02, "", 0.0, 1.0,
                   source="guess: local seizures and losses, a small share of street stock",
-                  doc="Share of a state's stock lost (local seizures, spoilage) each week."),
+                  doc="Share of a state's unsold stock lost (local seizures, spoilage) each week."),
+        ParamSpec("small_market_floor", 0.5, "", 0.0, 10.0,
+                  source="guess: cartels open in small markets too — the NDTA 2024 finds them in "
+                         "all 50 states",
+                  doc="Added to a state's relative market size in the opening probability."),
         ParamSpec("branch_open_rate", "0.4 per year", "per year", 0.0, 52.0,
                   source="guess: Sinaloa present in all 50 states by 2024 (NDTA 2024)",
                   doc="Rate at which a faction opens a branch in an average state."),
@@ -86,6 +90,7 @@ class Distribution(Module):
         self.hub_stock = np.zeros((n_ops, n_d, len(world.hubs)))
         self.state_stock = np.zeros((n_ops, n_d, n_s))
         self.sold = np.zeros((n_ops, n_d, n_s))
+        self.sold_by_state = np.zeros((n_d, n_s))
         self.sold_total = np.zeros(n_d)
         self.lost_total = np.zeros(n_d)
         self.hub_throughput = np.zeros(len(world.hubs))
@@ -128,7 +133,7 @@ class Distribution(Module):
             franchise *= self.pars.headless_coordination
         rate[self.kind == "franchise"] = franchise
         rate[~self.active] = 0.0
-        relative = market * len(market)
+        relative = market * len(market) + self.pars.small_market_floor
         hazard = rate[:, None] * relative[None, :] * dt_years
         u = self.s_open.random(ti, np.arange(hazard.size)).reshape(hazard.shape)
         opens = (~self.presence) & (u < -np.expm1(-hazard))
@@ -168,7 +173,8 @@ class Distribution(Module):
         self.hub_throughput = out.sum(axis=(0, 1)) + np.bincount(
             inputs.state_hub, by_state, minlength=n_hubs)
         self.sold = self.state_stock * self.pars.retail_turnover
-        lost = self.state_stock * self.pars.retail_loss
+        self.sold_by_state = self.sold.sum(axis=0)
+        lost = (self.state_stock - self.sold) * self.pars.retail_loss
         self.state_stock -= self.sold + lost
         self.sold_total += self.sold.sum(axis=(0, 2))
         self.lost_total += lost.sum(axis=(0, 2))

@@ -39,6 +39,9 @@ class SupplyInputs:
         state_hub: Index of the hub that serves each state (the nearest hub).
         demand_share: Each state's share of the national market per (year, drug), shape
             (years, drugs, states); years are ``world.years``.
+        prior_overdose_rate: Each state's drug-poisoning death rate 2013–2015 (NCHS, final
+            data) relative to the nation's: the mortality multiplier for where people who use
+            drugs live, before the fit window.
     """
 
     world: World
@@ -50,6 +53,7 @@ class SupplyInputs:
     port_hub: np.ndarray
     state_hub: np.ndarray
     demand_share: np.ndarray
+    prior_overdose_rate: np.ndarray
 
     @property
     def n_ops(self) -> int:
@@ -148,4 +152,20 @@ def build_supply_inputs(
         port_hub=np.asarray(world.port_to_hub_km).argmin(axis=1),
         state_hub=np.asarray(world.hub_to_state_km).argmin(axis=0),
         demand_share=demand_share(atlas.table("overdose_deaths"), world),
+        prior_overdose_rate=prior_overdose_rate(atlas.table("nchs_deaths"), world),
     )
+
+
+def prior_overdose_rate(nchs: pd.DataFrame, world: World,
+                        years: tuple[int, ...] = (2013, 2014, 2015)) -> np.ndarray:
+    """Each state's drug-poisoning death rate over ``years`` relative to the nation's (NCHS).
+
+    The mortality multiplier method (EMCDDA; Hickman et al., 2002) estimates how many people
+    use drugs where from how many die of drugs there; the model uses it only for where its
+    people live at the start.
+    """
+    rows = nchs[nchs["year"].isin(years)]
+    by_state = rows.groupby("state_abbr")[["deaths", "population"]].sum()
+    rate = by_state["deaths"] / by_state["population"]
+    us = rate.get("US", float((by_state["deaths"].sum()) / by_state["population"].sum()))
+    return np.array([float(rate.get(s, us)) / us for s in world.states])

@@ -1,0 +1,269 @@
+"""Fit the people module's overdose risks to CDC's deaths, and measure the fit.
+
+Targets are CDC VSRR deaths by year, state and drug class (fentanyl T40.4, methamphetamine
+T43.6, cocaine T40.5, all drugs), 2015–2023; withheld state values are left out, never taken
+as zero. The supply does not depend on the people's parameters, so it is simulated once and
+replayed (:class:`~narcosim.model.replay.MarketReplay`); each Optuna trial runs only the people
+module and scores its *expected* deaths (the mean the draws scatter around) by the national
+mean absolute percentage error (MAPE) per drug and the pooled state-year R².
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from narcosim import __version__
+from narcosim.atlas.store import Atlas
+from narcosim.core.sim import Sim
+from narcosim.core.time import Timeline
+from narcosim.errors import ParameterError
+from narcosim.model.builder import DEFAULT_START, build_sim
+from narcosim.model.fitted_people import FittedPeople
+from narcosim.model.inputs import SupplyInputs
+from narcosim.model.people import DEATH_KEYS, People
+from narcosim.model.replay import MarketReplay
+
+FIT_YEARS: tuple[int, ...] = tuple(range(2015, 2024))
+#: Optuna's search space, the shape parameters: name -> (low, high, log scale).
+SEARCH_SPACE: dict[str, tuple[float, float, bool]] = {
+    "fentanyl_half": (0.01, 2.0, True),
+    "fentanyl_hill": (0.5, 5.0, False),
+    "naloxone_growth": (0.0, 0.1, False),
+    "meth_among_oud": (0.05, 0.5, False),
+    "meth_among_oud_growth": (0.0, 0.06, False),
+    "cocaine_among_oud": (0.05, 0.6, False),
+    "potency_gamma": (0.0, 3.0, False),
+    "stimulant_elasticity": (0.0, 2.0, False),
+    "prevalence_weight": (0.0, 1.5, False),
+}
+#: The coefficients solved exactly (non-negative least squares) inside each trial, in the order
+#: of People.coefficients(), then the other-drug death rate.
+LINEAR: tuple[str, ...] = ("od_opioid", "od_fentanyl", "od_meth", "od_cocaine", "adulteration",
+                           "other_deaths")
+
+
+@dataclass(frozen=True)
+class DeathTargets:
+    """CDC deaths to fit: national (drugs, years) and by state (drugs, years, states)."""
+
+    years: tuple[int, ...]
+    drugs: tuple[str, ...]
+    national: np.ndarray
+    states: np.ndarray
+
+
+def death_targets(atlas: Atlas, states: Sequence[str], years: Sequence[int] = FIT_YEARS,
+                  drugs: Sequence[str] = DEATH_KEYS) -> DeathTargets:
+    """Read the targets from the atlas.
+
+    Raises:
+        ParameterError: A drug key the model does not produce, or a year without CDC data.
+    """
+    deaths = atlas.table("overdose_deaths")
+    have = sorted(int(y) for y in deaths["year"].unique())
+    for drug in drugs:
+        if drug not in DEATH_KEYS:
+            raise ParameterError(f"calibration target: unknown drug key {drug!r} "
+                                 f"(known: {', '.join(DEATH_KEYS)})")
+    for year in years:
+        if year not in have:
+            raise ParameterError(f"calibration target: no CDC deaths for year {year} "
+                                 f"(data cover {have[0]}–{have[-1]})")
+    if not years:
+        raise ParameterError("calibration target: no years given")
+    table = deaths[deaths["drug"].isin(drugs) & deaths["year"].isin(years)]
+    grid = table.pivot_table(index=["drug", "year"], columns="state_abbr", values="deaths",
+                             aggfunc="first", dropna=False)
+    idx = pd.MultiIndex.from_product([list(drugs), list(years)])
+    national = grid.reindex(idx)["US"].to_numpy().reshape(len(drugs), len(years))
+    by_state = grid.reindex(idx).reindex(columns=list(states)).to_numpy()
+    return DeathTargets(tuple(years), tuple(drugs), national,
+                        by_state.reshape(len(drugs), len(years), len(states)))
+
+
+def record_market(inputs: SupplyInputs, seed: int, end: str) -> np.ndarray:
+    """Run the supply alone and return kg sold per step, drug and state."""
+    sim = build_sim(inputs, seed=seed, end=end, people=False, name="market").run()
+    return np.asarray(sim.results["distribution"]["sold_kg"])
+
+
+def people_sim(inputs: SupplyInputs, sold: np.ndarray, *, seed: int, scale: int, end: str,
+               pars: dict[str, float] | None = None, basis: bool = False) -> Sim:
+    """The people module alone over a recorded market."""
+    world = inputs.world
+    people = People(np.asarray(world.population), world.years[0], world.states, scale,
+                    market="market_replay", prevalence=inputs.prior_overdose_rate,
+                    record_basis=basis, pars=pars)
+    return Sim([MarketReplay(sold), people], Timeline(DEFAULT_START, end), seed=seed,
+               name="people")
+
+
+def annual_deaths(sim: Sim, years: Sequence[int], metric: str = "expected_deaths") -> np.ndarray:
+    """Deaths per (drug, year, state) summed over each calendar year's steps."""
+    arr = np.asarray(sim.results["people"][metric])
+    yrs = sim.timeline.years
+    return np.stack([arr[yrs == y].sum(axis=0) for y in years], axis=1)
+
+
+def fit_table(sim_annual: np.ndarray, targets: DeathTargets) -> pd.DataFrame:
+    """Per drug: national MAPE, pooled state-year R², and the worst year's error."""
+    rows = []
+    national = sim_annual.sum(axis=2)
+    for d, drug in enumerate(targets.drugs):
+        cdc = targets.national[d]
+        ape = np.abs(national[d] / cdc - 1)
+        obs = targets.states[d].reshape(-1)
+        sim = sim_annual[d].reshape(-1)
+        ok = np.isfinite(obs)
+        ss_res = float(((sim[ok] - obs[ok]) ** 2).sum())
+        ss_tot = float(((obs[ok] - obs[ok].mean()) ** 2).sum())
+        rows.append({"drug": drug, "mape": float(ape.mean()), "worst_year_error": float(ape.max()),
+                     "r2_state_year": 1.0 - ss_res / ss_tot, "state_years": int(ok.sum())})
+    return pd.DataFrame(rows)
+
+
+def national_table(sim_annual: np.ndarray, targets: DeathTargets) -> pd.DataFrame:
+    """National deaths per drug and year: CDC, simulated, relative error."""
+    national = sim_annual.sum(axis=2)
+    rows = [{"drug": drug, "year": year, "cdc": float(targets.national[d, y]),
+             "simulated": float(national[d, y]),
+             "error": float(national[d, y] / targets.national[d, y] - 1)}
+            for d, drug in enumerate(targets.drugs) for y, year in enumerate(targets.years)]
+    return pd.DataFrame(rows)
+
+
+def objective_value(table: pd.DataFrame) -> float:
+    """What the fit minimises: mean national MAPE plus half the mean shortfall of R²."""
+    return float(table["mape"].mean() + 0.5 * (1 - table["r2_state_year"]).clip(lower=0).mean())
+
+
+def hold_market_shares(inputs: SupplyInputs, last_year: int) -> SupplyInputs:
+    """Inputs whose state market shares after ``last_year`` repeat ``last_year``'s (backtest)."""
+    share = inputs.demand_share.copy()
+    k = inputs.year_index(last_year)
+    share[k + 1:] = share[k]
+    return dataclasses.replace(inputs, demand_share=share)
+
+
+def _annual_basis(sim: Sim, inputs: SupplyInputs, years: Sequence[int]) -> np.ndarray:
+    """Unit contributions per (coefficient, drug key, year, state), other deaths included."""
+    basis = np.asarray(sim.results["people"]["basis"])  # (steps, comps, keys, states)
+    yrs = sim.timeline.years
+    per_year = np.stack([basis[yrs == y].sum(axis=0) for y in years], axis=2)
+    other = np.zeros((1, *per_year.shape[1:]))
+    pop = np.array([inputs.world.population_in(int(y)) for y in years], dtype=float)
+    other[0, DEATH_KEYS.index("all_drugs")] = pop / 1e5
+    return np.concatenate([per_year, other], axis=0)
+
+
+def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
+    """Non-negative coefficients minimising squared relative national errors plus 1 - R².
+
+    Args:
+        basis: (coefficients, drugs, years, states) unit contributions, drugs as in targets.
+        targets: The CDC targets.
+
+    Returns:
+        The coefficients (same order as :data:`LINEAR`).
+    """
+    from scipy.optimize import nnls
+
+    rows, rhs = [], []
+    for d in range(len(targets.drugs)):
+        nat = basis[:, d].sum(axis=2)  # (coeffs, years)
+        cdc = targets.national[d]
+        ok = np.isfinite(cdc)
+        w = 1.0 / (cdc[ok] * np.sqrt(ok.sum()))
+        rows.append((nat[:, ok] * w).T)
+        rhs.append(cdc[ok] * w)
+        obs = targets.states[d].reshape(-1)
+        ok = np.isfinite(obs)
+        sst = float(((obs[ok] - obs[ok].mean()) ** 2).sum())
+        x = basis[:, d].reshape(basis.shape[0], -1)[:, ok]
+        rows.append(x.T / np.sqrt(sst))
+        rhs.append(obs[ok] / np.sqrt(sst))
+    a, b = np.vstack(rows), np.concatenate(rhs)
+    scale = np.maximum(np.abs(a).max(axis=0), 1e-300)
+    coef, _ = nnls(a / scale, b, maxiter=5000)
+    return coef / scale
+
+
+def calibrate_deaths(
+    inputs: SupplyInputs,
+    targets: DeathTargets,
+    *,
+    seed: int = 1,
+    trials: int = 40,
+    scale: int = 1000,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> tuple[FittedPeople, pd.DataFrame]:
+    """Fit the overdose-risk parameters to CDC's deaths.
+
+    Optuna (TPE, seeded) searches the shape parameters; inside each trial the linear risk
+    coefficients are solved exactly by non-negative least squares.
+
+    Args:
+        inputs: Supply inputs (their market shares decide what the people see).
+        targets: CDC deaths to fit (the years set the fit window).
+        seed: Seed of the runs and of the sampler.
+        trials: Optuna trials.
+        scale: People per agent in the trial runs.
+        progress: Called as ``progress(trial, trials, best_value)``.
+
+    Returns:
+        The fit and its fit table (from a check run with the fitted values).
+    """
+    if trials < 1:
+        raise ParameterError(f"trials must be >= 1, got {trials}")
+    end = f"{targets.years[-1]}-12-31"
+    sold = record_market(inputs, seed, end)
+    start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}
+
+    def solve(shape: dict[str, float], coefs: dict[str, float]) -> dict[str, float]:
+        sim = people_sim(inputs, sold, seed=seed, scale=scale, end=end,
+                         pars={**shape, **coefs}, basis=True).run()
+        coef = solve_linear(_annual_basis(sim, inputs, targets.years), targets)
+        return dict(zip(LINEAR, coef.tolist(), strict=True))
+
+    def score(pars: dict[str, float]) -> tuple[float, pd.DataFrame]:
+        sim = people_sim(inputs, sold, seed=seed, scale=scale, end=end, pars=pars).run()
+        table = fit_table(annual_deaths(sim, targets.years), targets)
+        return objective_value(table), table
+
+    def objective(trial: optuna.Trial) -> float:
+        shape = {name: trial.suggest_float(name, lo, hi, log=log)
+                 for name, (lo, hi, log) in SEARCH_SPACE.items()}
+        coefs = solve(shape, start)
+        trial.set_user_attr("coefficients", coefs)
+        value = score({**shape, **coefs})[0]
+        return value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    for i in range(trials):
+        study.optimize(objective, n_trials=1)
+        if progress is not None:
+            progress(i + 1, trials, float(study.best_value))
+    shape = dict(study.best_params)
+    coefs = solve(shape, study.best_trial.user_attrs["coefficients"])  # refine once
+    best = {**shape, **coefs}
+    value, table = score(best)
+    meta = {
+        "command": f"narcosim calibrate --seed {seed} --trials {trials} --scale {scale} "
+                   f"--years {targets.years[0]}-{targets.years[-1]}",
+        "seed": seed, "trials": trials, "scale": scale,
+        "fit_years": [targets.years[0], targets.years[-1]],
+        "objective": value,
+        "fit": table.to_dict(orient="records"),
+        "narcosim_version": __version__,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return FittedPeople(best, meta), table

@@ -1,0 +1,64 @@
+"""The fitted overdose-risk parameters of the people module.
+
+``narcosim calibrate`` fits them to CDC's deaths (VSRR, 2015–2023) with Optuna and saves them,
+with the command and seed that made them, as ``fitted_people.json`` beside this module; the
+default scenario uses them (user overrides win).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from narcosim.errors import ParameterError
+
+DEFAULT_PEOPLE_FIT = "fitted_people.json"
+
+
+@dataclass
+class FittedPeople:
+    """Fitted people-module parameters and how they were made.
+
+    Attributes:
+        pars: Parameter values by name (units as in the parameter specs).
+        meta: Command, seed, trials, fit years, scores, date, version.
+    """
+
+    pars: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> FittedPeople:
+        """Load a fit, or the packaged one; no packaged fit gives empty parameters.
+
+        Raises:
+            ParameterError: The file is unreadable or malformed.
+        """
+        if path is None:
+            res = resources.files("narcosim.model").joinpath(DEFAULT_PEOPLE_FIT)
+            if not res.is_file():
+                return cls()
+            text, where = res.read_text(), DEFAULT_PEOPLE_FIT
+        else:
+            try:
+                text, where = Path(path).read_text(), str(path)
+            except OSError as error:
+                raise ParameterError(f"cannot read fit {path}: {error.strerror}") from None
+        try:
+            data = json.loads(text)
+            pars = {str(k): float(v) for k, v in data["pars"].items()}
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ParameterError(f"{where}: not a people fit (needs a 'pars' object of "
+                                 "numbers)") from None
+        return cls(pars, dict(data.get("meta", {})))
+
+    def save(self, path: Path) -> Path:
+        """Write the fit as JSON, atomically."""
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps({"pars": self.pars, "meta": self.meta}, indent=1,
+                                  ensure_ascii=False) + "\n")
+        tmp.replace(path)
+        return path

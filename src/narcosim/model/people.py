@@ -1,0 +1,389 @@
+"""People who use drugs: who they are, how they move through care, and how they die.
+
+Agents (structure of arrays; one agent stands for ``scale`` people) carry a state, the drugs
+they use (opioids, methamphetamine, cocaine, as a bit mask), a status (using, in treatment,
+in remission, incarcerated; the dead are removed), naloxone access, and the step until which
+they have lost tolerance (after treatment, remission or prison).
+
+Each week an active user overdoses fatally with a hazard that depends on the drugs used and
+on local supply (kg sold per 100,000 people, from the supply model): opioid users meet
+fentanyl with probability ``1 - exp(-k * availability)`` and fentanyl is deadlier than heroin,
+more so as the DEA's share of lethal-dose pills rises; stimulant users carry their drug's own
+risk, rising with its availability, and opioid-naive stimulant users meet fentanyl in
+adulterated stimulants. Treatment lowers the risk, lost tolerance raises it, naloxone reverses
+a share of overdoses. A death counts toward every drug involved (CDC's multiple-cause
+convention): fentanyl when fentanyl was involved, methamphetamine and cocaine when the person
+used them, and all drugs always.
+
+The hazards are computed per (status, drug mask, state) cell, not per agent, so a step costs
+a few array passes over the agents whatever their number.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from narcosim.core.agents import Agents
+from narcosim.core.module import Module
+from narcosim.core.params import ParamSpec
+from narcosim.core.random import INIT_STEP
+from narcosim.core.sim import Sim
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.people_params import PEOPLE_PARAMS
+from narcosim.model.potency import lethal_share
+
+OPIOID, METH, COCAINE = 1, 2, 4
+N_MASKS = 8
+USING, TREATMENT, REMISSION, INCARCERATED = 0, 1, 2, 3
+STATUSES: tuple[str, ...] = ("using", "treatment", "remission", "incarcerated")
+DEATH_KEYS: tuple[str, ...] = ("fentanyl", "methamphetamine", "cocaine", "all_drugs")
+GROUPS: tuple[str, ...] = ("opioid", "methamphetamine_only", "cocaine_only")
+#: Components of the overdose hazard; each is linear in one coefficient (see coefficients()).
+COMPONENTS: tuple[str, ...] = ("opioid", "fentanyl_opioid", "methamphetamine", "cocaine",
+                               "fentanyl_adulterant")
+FENTANYL_COMPONENTS = [1, 4]
+#: Availability at which the stimulant hazards equal od_meth and od_cocaine (kg per 100,000
+#: people per week): normalising constants, not behaviour.
+STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
+DAYS_PER_YEAR = 365.25
+
+
+class People(Module):
+    """People who use drugs, their care and their overdose deaths.
+
+    Args:
+        population: State populations, shape (years, states).
+        prevalence: Relative prevalence of drug use per state (the mortality multiplier);
+            raised to the power ``prevalence_weight`` and applied to the starting population.
+        record_basis: Also record each risk component's unit contribution to expected deaths
+            (calibration uses it to solve the linear risk coefficients).
+        first_year: Calendar year of ``population[0]``.
+        states: State postal codes (result labels).
+        scale: People per agent.
+        market: Name of the module whose ``sold_by_state`` (drugs, states; kg this step)
+            gives local availability.
+        pars: Parameter overrides.
+    """
+
+    name = "people"
+    param_specs: ClassVar[list[ParamSpec]] = PEOPLE_PARAMS
+
+    def __init__(self, population: np.ndarray, first_year: int, states: tuple[str, ...],
+                 scale: int = 100, market: str = "distribution",
+                 prevalence: np.ndarray | None = None, record_basis: bool = False,
+                 pars: dict[str, Any] | None = None) -> None:
+        super().__init__(pars)
+        self.prevalence = (np.ones(len(states)) if prevalence is None
+                           else np.asarray(prevalence, dtype=float))
+        self.record_basis = record_basis
+        self.population = np.asarray(population, dtype=float)
+        self.first_year = first_year
+        self.states = states
+        self.scale = int(scale)
+        self.market = market
+
+    # ------------------------------------------------------------------ setup
+    def init_pre(self, sim: Sim) -> None:
+        """Create the agents, streams and results."""
+        n_s = len(self.states)
+        self.agents = Agents({"state": (np.int16, 0), "group": (np.int8, 0),
+                              "meth_u": (np.float32, 1.0), "coc_u": (np.float32, 1.0),
+                              "status": (np.int8, USING), "nal_u": (np.float32, 1.0),
+                              "tol_until": (np.int32, -1)},
+                             capacity=1024, name="people")
+        self.s_init = self.stream("initial_state")
+        self.s_overdose = self.stream("overdose")
+        self.s_detail = self.stream("overdose_detail")
+        self.s_care = self.stream("care_transition")
+        self.s_entry = self.stream("initiation")
+        self.s_other = self.stream("other_deaths")
+        r = self.results
+        r.define("deaths", {"drug": DEATH_KEYS, "state": self.states}, units="deaths per step",
+                 doc="Overdose deaths involving each drug (multiple-cause, CDC convention).")
+        r.define("expected_deaths", {"drug": DEATH_KEYS, "state": self.states},
+                 units="deaths per step",
+                 doc="Expected overdose deaths given this step's risks (the draws' mean).")
+        if self.record_basis:
+            r.define("basis", {"component": COMPONENTS, "drug": DEATH_KEYS,
+                               "state": self.states}, units="deaths per unit coefficient",
+                     doc="Expected deaths of each risk component per unit coefficient.")
+        r.define("overdoses", {"state": self.states}, units="overdoses per step",
+                 doc="Fatal-risk overdoses, reversed or not.")
+        r.define("reversals", {"state": self.states}, units="per step",
+                 doc="Overdoses reversed by naloxone.")
+        r.define("people", {"status": STATUSES}, units="people",
+                 doc="People who use drugs by status (agents x scale).")
+        self.exits = np.zeros((len(GROUPS), n_s))
+        self.last: dict[str, np.ndarray] = {}
+
+    def init_post(self) -> None:
+        """Create the starting population by state in proportion to population."""
+        p = self.pars
+        pop = self.population[0] * self.prevalence ** p.prevalence_weight
+        share = pop / pop.sum()
+        n_oud = p.n_opioid_use_disorder
+        sizes = {
+            "opioid": n_oud,
+            "methamphetamine_only": max(p.n_methamphetamine - n_oud * p.meth_among_oud, 0.0),
+            "cocaine_only": max(p.n_cocaine - n_oud * p.cocaine_among_oud, 0.0),
+        }
+        counts = np.rint(np.outer([sizes[g] for g in GROUPS], share) / self.scale).astype(int)
+        self._add(INIT_STEP, counts)
+
+    def _add(self, step: int, counts: np.ndarray) -> None:
+        """Add agents: ``counts[group, state]`` new people who use drugs."""
+        g_idx, s_idx = np.nonzero(counts)
+        n = counts[g_idx, s_idx]
+        total = int(n.sum())
+        if total == 0:
+            return
+        groups = np.repeat(g_idx, n)
+        slots = self.agents.add(total, state=np.repeat(s_idx, n))
+        rel = slots - slots[0]
+        u_meth = self.s_init.random(step, rel, key=0)
+        u_coc = self.s_init.random(step, rel, key=1)
+        u_nal = self.s_init.random(step, rel, key=2)
+        self.agents["group"][slots] = groups
+        self.agents["meth_u"][slots] = u_meth
+        self.agents["coc_u"][slots] = u_coc
+        self.agents["nal_u"][slots] = u_nal
+
+    def meth_among_oud(self, year: float) -> float:
+        """Share of people with OUD who also use methamphetamine in a (fractional) year."""
+        p = self.pars
+        return float(np.clip(p.meth_among_oud + p.meth_among_oud_growth * (year - 2015.0),
+                             0.0, 1.0))
+
+    def drug_masks(self, year: float) -> np.ndarray:
+        """Each slot's drugs this year (bit mask): its group's drug plus co-use."""
+        a, p = self.agents, self.pars
+        n = a.n_slots
+        group = a["group"][:n]
+        base = np.array([OPIOID, METH, COCAINE], dtype=np.int8)[group]
+        opioid = group == 0
+        base |= np.where(opioid & (a["meth_u"][:n] < self.meth_among_oud(year)), METH,
+                         0).astype(np.int8)
+        base |= np.where(opioid & (a["coc_u"][:n] < p.cocaine_among_oud), COCAINE,
+                         0).astype(np.int8)
+        return base
+
+    def cells(self) -> np.ndarray:
+        """Each slot's (status, drug mask, state) cell for this step's hazard tables."""
+        a = self.agents
+        n = a.n_slots
+        return ((a["status"][:n].astype(np.int32) * N_MASKS + self.drugs)
+                * len(self.states) + a["state"][:n])
+
+    # ------------------------------------------------------------------ hazards
+    def availability(self) -> np.ndarray:
+        """Kg sold per 100,000 people this step, shape (drugs, states)."""
+        sold = self.sim.modules[self.market].sold_by_state
+        year_i = int(np.clip(self.sim.timeline.years[self.sim.ti] - self.first_year, 0,
+                             len(self.population) - 1))
+        return sold / self.population[year_i][None, :] * 1e5
+
+    def naloxone_access(self, year: float) -> float:
+        """Share of people with naloxone at hand in a (fractional) year."""
+        p = self.pars
+        return float(np.clip(p.naloxone_access + p.naloxone_growth * (year - 2015.0), 0, 1))
+
+    def has_naloxone(self, which: np.ndarray | slice, year: float) -> np.ndarray:
+        """Whether each agent has naloxone at hand (a fixed uniform per agent vs the access)."""
+        return self.agents["nal_u"][which] < self.naloxone_access(year)
+
+    def coefficients(self) -> np.ndarray:
+        """The linear risk coefficients, one per component of :data:`COMPONENTS`."""
+        p = self.pars
+        return np.array([p.od_opioid, p.od_fentanyl, p.od_meth,
+                         p.od_cocaine, p.adulteration])
+
+    def component_table(self, avail: np.ndarray, year: float) -> np.ndarray:
+        """Unit weekly hazard of each component per (status, mask, state) cell, flattened.
+
+        Returns:
+            Shape (components, cells); multiply by :meth:`coefficients` for hazards.
+        """
+        p = self.pars
+        dt_weeks = self.sim.dt_days / 7.0
+        fent, meth, coc = (avail[SUPPLY_DRUGS.index(d)] for d in SUPPLY_DRUGS)
+        ratio = (np.maximum(fent, 0.0) / p.fentanyl_half) ** p.fentanyl_hill
+        exposure = ratio / (1.0 + ratio)
+        potency = 1.0 + p.potency_gamma * float(lethal_share(np.array([year]))[0])
+        unit_meth = (meth / STIMULANT_REFERENCE["methamphetamine"]) ** p.stimulant_elasticity
+        unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.stimulant_elasticity
+        n_s = len(self.states)
+        comp = np.zeros((len(COMPONENTS), len(STATUSES), N_MASKS, n_s))
+        for mask in range(1, N_MASKS):
+            if mask & OPIOID:
+                comp[0, USING, mask] = 1 - exposure
+                comp[1, USING, mask] = potency * exposure
+            else:
+                comp[4, USING, mask] = potency * exposure
+            if mask & METH:
+                comp[2, USING, mask] = unit_meth
+            if mask & COCAINE:
+                comp[3, USING, mask] = unit_coc
+        comp[:, TREATMENT] = comp[:, USING] * p.moud_risk_multiplier
+        return comp.reshape(len(COMPONENTS), -1) * dt_weeks
+
+    # ------------------------------------------------------------------ step
+    def step(self) -> None:
+        """Overdoses and deaths, then care transitions, then initiation."""
+        sim, p, a = self.sim, self.pars, self.agents
+        ti = sim.ti
+        year = sim.timeline.years[ti] + (sim.timeline.months[ti] - 0.5) / 12
+        avail = self.availability()
+        self.year = year
+        comp = self.component_table(avail, year)
+        by_comp = comp * self.coefficients()[:, None]
+        h_cell = by_comp.sum(axis=0)
+        hf_cell = by_comp[FENTANYL_COMPONENTS].sum(axis=0)
+        n = a.n_slots
+        slots = np.arange(n)
+        alive = a.alive
+        self.drugs = self.drug_masks(year)
+        cell = self.cells()
+        h = h_cell[cell]
+        lost_tol = alive & (a["tol_until"][:n] > ti)
+        h[lost_tol] *= p.tolerance_loss_multiplier
+        u = self.s_overdose.random(ti, slots)
+        p_od = np.where(alive, -np.expm1(-h), 0.0)
+        od = u < p_od
+        self._expected(p_od, h_cell, hf_cell, cell)
+        if self.record_basis:
+            self._basis(comp, cell, lost_tol)
+        who = np.flatnonzero(od)
+        detail = self.s_detail.random(ti, who, key=0)
+        u_rev = self.s_detail.random(ti, who, key=1)
+        fent_share = np.divide(hf_cell[cell[who]], h_cell[cell[who]],
+                               out=np.zeros(who.size), where=h_cell[cell[who]] > 0)
+        involved = detail < fent_share
+        reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
+        dead = who[~reversed_]
+        n_s = len(self.states)
+        state_dead = a["state"][dead]
+        drugs_dead = self.drugs[dead]
+        deaths = np.zeros((len(DEATH_KEYS), n_s))
+        deaths[0] = np.bincount(state_dead[involved[~reversed_]], minlength=n_s)
+        deaths[1] = np.bincount(state_dead[(drugs_dead & METH) > 0], minlength=n_s)
+        deaths[2] = np.bincount(state_dead[(drugs_dead & COCAINE) > 0], minlength=n_s)
+        deaths[3] = np.bincount(state_dead, minlength=n_s)
+        deaths *= self.scale
+        year_i = int(np.clip(sim.timeline.years[ti] - self.first_year, 0,
+                             len(self.population) - 1))
+        other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
+        deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
+        self.expected[3] += other
+        self._record_exits(dead)
+        a.remove(dead)
+        self.last = {"deaths": deaths, "expected_deaths": self.expected,
+                     "overdoses": np.bincount(a["state"][who], minlength=n_s) * self.scale,
+                     "reversals": np.bincount(a["state"][who[reversed_]],
+                                              minlength=n_s) * self.scale}
+        self._care(ti)
+        self._initiate(ti, avail)
+
+    def _expected(self, p_od: np.ndarray, h_cell: np.ndarray, hf_cell: np.ndarray,
+                  cell: np.ndarray) -> None:
+        """Expected deaths this step (the mean the draws scatter around), per drug and state."""
+        a, n_s = self.agents, len(self.states)
+        n = a.n_slots
+        e = p_od * (1.0 - self.has_naloxone(slice(0, n), self.year) * self.pars.naloxone_reversal
+                    ) * self.scale
+        state = a["state"][:n]
+        drugs = self.drugs
+        fent = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)[cell]
+        self.expected = np.stack([
+            np.bincount(state, e * fent, minlength=n_s),
+            np.bincount(state, e * ((drugs & METH) > 0), minlength=n_s),
+            np.bincount(state, e * ((drugs & COCAINE) > 0), minlength=n_s),
+            np.bincount(state, e, minlength=n_s),
+        ])
+
+    def _basis(self, comp: np.ndarray, cell: np.ndarray, lost_tol: np.ndarray) -> None:
+        """Each component's expected deaths per unit coefficient, per (key, state)."""
+        a, n_s = self.agents, len(self.states)
+        n = a.n_slots
+        w = (a.alive[:n] * (1.0 - self.has_naloxone(slice(0, n), self.year)
+                            * self.pars.naloxone_reversal)
+             * np.where(lost_tol, self.pars.tolerance_loss_multiplier, 1.0) * self.scale)
+        state, drugs = a["state"][:n], self.drugs
+        out = np.zeros((len(COMPONENTS), len(DEATH_KEYS), n_s))
+        for c in range(len(COMPONENTS)):
+            x = w * comp[c][cell]
+            out[c, 0] = np.bincount(state, x, minlength=n_s) if c in FENTANYL_COMPONENTS else 0
+            out[c, 1] = np.bincount(state, x * ((drugs & METH) > 0), minlength=n_s)
+            out[c, 2] = np.bincount(state, x * ((drugs & COCAINE) > 0), minlength=n_s)
+            out[c, 3] = np.bincount(state, x, minlength=n_s)
+        self.basis = out
+
+    def _record_exits(self, slots: np.ndarray) -> None:
+        group = self.agents["group"][slots]
+        np.add.at(self.exits, (group, self.agents["state"][slots]), 1.0)
+
+    def _care(self, ti: int) -> None:
+        """Treatment, remission, relapse, prison and quitting, one uniform per agent."""
+        p, a = self.pars, self.agents
+        dt_w = self.sim.dt_days / 7.0
+        n = a.n_slots
+        alive = a.alive
+        status = a["status"][:n]
+        opioid = a["group"][:n] == 0
+        leave_t = 1.0 / p.treatment_weeks
+        enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
+            if p.treatment_share < 1 else 1.0
+        relapse = p.relapse_rate / 52.0
+        jail = p.incarceration_rate / 52.0
+        release = 1.0 / p.incarceration_weeks
+        quit_ = p.stimulant_quit_rate / 52.0
+        u = self.s_care.random(ti, np.arange(n))
+        using = alive & (status == USING)
+        r_treat = np.where(opioid, enter_t, 0.0)
+        r_quit = np.where(opioid, 0.0, quit_)
+        r_all = r_treat + jail + r_quit
+        p_any = -np.expm1(-r_all * dt_w)
+        cut_treat = p_any * r_treat / r_all
+        cut_jail = cut_treat + p_any * jail / r_all
+        to_treat = using & (u < cut_treat)
+        to_jail = using & (u >= cut_treat) & (u < cut_jail)
+        to_quit = using & (u >= cut_jail) & (u < p_any)
+        p_leave = -np.expm1(-leave_t * dt_w)
+        in_treat = alive & (status == TREATMENT) & (u < p_leave)
+        remit = in_treat & (u < p_leave * p.treatment_to_remission)
+        back_from_treat = in_treat & ~remit
+        back_from_remission = alive & (status == REMISSION) & (u < -np.expm1(-relapse * dt_w))
+        released = alive & (status == INCARCERATED) & (u < -np.expm1(-release * dt_w))
+        tol_weeks = round(p.tolerance_loss_weeks / dt_w)
+        status[to_treat] = TREATMENT
+        status[to_jail] = INCARCERATED
+        status[remit] = REMISSION
+        returning = back_from_treat | back_from_remission | released
+        status[returning] = USING
+        a["tol_until"][:n][returning] = ti + tol_weeks
+        quitters = np.flatnonzero(to_quit)
+        self._record_exits(quitters)
+        a.remove(quitters)
+
+    def _initiate(self, ti: int, avail: np.ndarray) -> None:
+        """Replace those who left, more where supply is plentiful."""
+        ref = avail.mean(axis=1, keepdims=True)
+        ratio = np.divide(avail, ref, out=np.ones_like(avail), where=ref > 0)
+        drug_of_group = np.array([SUPPLY_DRUGS.index(d) for d in
+                                  ("fentanyl", "methamphetamine", "cocaine")])
+        factor = np.clip(ratio[drug_of_group], 1e-6, None) ** self.pars.initiation_elasticity
+        lam = self.exits * factor
+        self.exits = np.zeros_like(self.exits)
+        new = self.s_entry.poisson(ti, lam)
+        self._add(ti, new)
+
+    def update_results(self) -> None:
+        """Record deaths, overdoses, reversals and people by status."""
+        ti, r, a = self.sim.ti, self.results, self.agents
+        for key in ("deaths", "expected_deaths", "overdoses", "reversals"):
+            r[key][ti] = self.last[key]
+        if self.record_basis:
+            r["basis"][ti] = self.basis
+        status = a["status"][: a.n_slots][a.alive]
+        r["people"][ti] = np.bincount(status, minlength=len(STATUSES)) * self.scale
