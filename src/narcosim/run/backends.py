@@ -150,7 +150,7 @@ def _run_local(fn: Callable[..., Any], jobs: Sequence[Job], n: int) -> Iterator[
 
 def _run_dask(fn: Callable[..., Any], jobs: Sequence[Job], n: int,
               scheduler: str | None) -> Iterator[Any]:
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, KilledWorker, LocalCluster, as_completed
 
     cluster = None
     if scheduler is not None:
@@ -168,7 +168,13 @@ def _run_dask(fn: Callable[..., Any], jobs: Sequence[Job], n: int,
         futures = [client.submit(fn, *job, pure=False) for job in jobs]
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    result = future.result()
+                except KilledWorker:
+                    raise WorkerError("Dask workers died running a member (killed or out of "
+                                      "memory); finished runs are kept, rerun to resume"
+                                      ) from None
+                yield result
         finally:
             client.cancel(futures)
     finally:

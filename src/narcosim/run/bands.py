@@ -253,7 +253,8 @@ def _reduce_metric(
                                      f"not {rows}")
             values[i] = column[a:b]
             if flow:
-                sums[i] += np.bincount(group[a:b], weights=values[i], minlength=n_groups)
+                # added in row order into one accumulator: the same sums however sliced
+                np.add.at(sums[i], group[a:b], values[i])
         for name, arr in _stats(values, qs).items():
             stats.setdefault(name, []).append(arr)
     frame = keys.copy()
