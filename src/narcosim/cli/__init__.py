@@ -13,9 +13,11 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     atlas_cmd,
     calibrate_cmd,
     download_cmd,
+    ensemble_cmd,
     maps_cmd,
     network_cmd,
     orgs_cmd,
+    run_cmd,
 )
 from narcosim.cli.app import app
 from narcosim.errors import NarcosimError
