@@ -24,7 +24,7 @@ from narcosim.model.builder import load_inputs
 from narcosim.model.fitted import DEFAULT_FIT_FILE, FittedSupply
 
 calibrate_app = typer.Typer(help="Fit the model to the real data and report the fit.",
-                            no_args_is_help=True)
+                            no_args_is_help=False)
 _out = Console(highlight=False)
 
 StoreOption = Annotated[
@@ -100,5 +100,125 @@ def seizures(
     if save_default:
         targets.append(Path(str(resources.files("narcosim.model").joinpath(DEFAULT_FIT_FILE))))
     for path in targets:
+        fitted.save(path)
+        _out.print(f"wrote {path}")
+
+
+def _years(text: str) -> tuple[int, ...]:
+    """Parse ``2015-2023`` or ``2015,2016`` into years."""
+    try:
+        if "-" in text:
+            first, last = (int(x) for x in text.split("-", 1))
+            return tuple(range(first, last + 1))
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise ParameterError(f"--years {text!r}: write a range like 2015-2023 or a list "
+                             "like 2015,2016") from None
+
+
+def _fit_tables(fit_table: pd.DataFrame, national: pd.DataFrame, title: str) -> None:
+    table = Table(title=title)
+    for col in ("drug", "national MAPE", "worst year", "state-year R²", "state-years"):
+        table.add_column(col, justify="left" if col == "drug" else "right")
+    for row in fit_table.itertuples():
+        table.add_row(row.drug, f"{row.mape:.1%}", f"{row.worst_year_error:.1%}",
+                      f"{row.r2_state_year:.3f}", str(row.state_years))
+    _out.print(table)
+    wide = national.pivot(index="year", columns="drug", values=["cdc", "simulated"])
+    by_year = Table(title="National deaths by year: CDC / simulated (expected)")
+    by_year.add_column("year")
+    drugs = list(dict.fromkeys(national["drug"]))
+    for drug in drugs:
+        by_year.add_column(drug, justify="right")
+    for year in wide.index:
+        by_year.add_row(str(year), *[f"{wide.loc[year, ('cdc', d)]:,.0f} / "
+                                     f"{wide.loc[year, ('simulated', d)]:,.0f}" for d in drugs])
+    _out.print(by_year)
+
+
+@calibrate_app.callback(invoke_without_command=True)
+def calibrate(
+    ctx: typer.Context,
+    report: Annotated[bool, typer.Option("--report", help="Print the fit table of the saved "
+                                                          "fit and stop.")] = False,
+    backtest: Annotated[bool, typer.Option("--backtest", help="Fit 2015–2021 only, predict "
+                                                              "2022–2023.")] = False,
+    store: StoreOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the runs and the sampler.")] = 1,
+    trials: Annotated[int, typer.Option("--trials", help="Optuna trials.")] = 80,
+    scale: Annotated[int | None, typer.Option(
+        "--scale", help="People per agent (fit: 1000; report: 100).")] = None,
+    years: Annotated[str, typer.Option("--years", help="Fit years, e.g. 2015-2023.")] = "2015-2023",
+    drugs: Annotated[str, typer.Option("--drugs", help="Drug keys to fit, comma-separated.")] = (
+        "fentanyl,methamphetamine,cocaine,all_drugs"),
+    fit: Annotated[Path | None, typer.Option("--fit", help="People fit to report "
+                                                           "(default: the packaged fit).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the new fit here.")] = None,
+    save_default: Annotated[bool, typer.Option(
+        "--save-default", help="Overwrite the packaged fit the default scenario uses.")] = False,
+) -> None:
+    """Fit overdose risks to CDC deaths 2015–2023 (Optuna), or print the fit (--report)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from narcosim.calibrate import deaths as cal
+    from narcosim.model.fitted_people import DEFAULT_PEOPLE_FIT, FittedPeople
+
+    if seed < 0:
+        raise ParameterError(f"--seed must be >= 0, got {seed}")
+    if scale is not None and scale < 1:
+        raise ParameterError(f"--scale must be >= 1, got {scale}")
+    year_list = _years(years)
+    drug_list = tuple(d.strip() for d in drugs.split(",") if d.strip())
+    atlas = Atlas.open(store)
+    inputs = load_inputs(atlas)
+    targets = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
+    if report:
+        people = FittedPeople.load(fit)
+        end = f"{year_list[-1]}-12-31"
+        with _out.status("running the model with the saved fit"):
+            sold = cal.record_market(inputs, seed, end)
+            sim = cal.people_sim(inputs, sold, seed=seed, scale=scale or 100, end=end,
+                                 pars=people.pars).run()
+        annual = cal.annual_deaths(sim, targets.years)
+        _fit_tables(cal.fit_table(annual, targets), cal.national_table(annual, targets),
+                    f"Fit to CDC deaths {year_list[0]}–{year_list[-1]} (expected deaths, "
+                    f"scale 1:{scale or 100}, seed {seed})")
+        return
+    if backtest:
+        train = tuple(y for y in year_list if y <= 2021)
+        test_years = tuple(y for y in year_list if y > 2021)
+        if not train or not test_years:
+            raise ParameterError("--backtest needs fit years on both sides of 2021/2022")
+        inputs = cal.hold_market_shares(inputs, train[-1])
+        targets = cal.death_targets(atlas, inputs.world.states, train, drug_list)
+    with _out.status("fitting to CDC deaths") as status:
+        fitted, table = cal.calibrate_deaths(
+            inputs, targets, seed=seed, trials=trials, scale=scale or 1000,
+            progress=lambda i, n, b: status.update(f"trial {i}/{n}: best {b:.4f}"))
+    _out.print(f"fitted: {fitted.pars}")
+    if backtest:
+        full = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
+        end = f"{year_list[-1]}-12-31"
+        sold = cal.record_market(inputs, seed, end)
+        sim = cal.people_sim(inputs, sold, seed=seed, scale=scale or 1000, end=end,
+                             pars=fitted.pars).run()
+        national = cal.national_table(cal.annual_deaths(sim, full.years), full)
+        held = national[national["year"].isin(test_years)]
+        table_out = Table(title=f"Backtest: fit {train[0]}–{train[-1]}, predict "
+                                f"{test_years[0]}–{test_years[-1]} (national)")
+        for col in ("drug", "year", "CDC", "predicted", "error"):
+            table_out.add_column(col, justify="left" if col == "drug" else "right")
+        for row in held.itertuples():
+            table_out.add_row(row.drug, str(row.year), f"{row.cdc:,.0f}", f"{row.simulated:,.0f}",
+                              f"{row.error:+.1%}")
+        _out.print(table_out)
+        fitted.meta["backtest"] = held.to_dict(orient="records")
+    else:
+        _out.print(table.to_string(index=False))
+    targets_out = [p for p in (out,) if p is not None]
+    if save_default and not backtest:
+        targets_out.append(Path(str(resources.files("narcosim.model").joinpath(
+            DEFAULT_PEOPLE_FIT))))
+    for path in targets_out:
         fitted.save(path)
         _out.print(f"wrote {path}")
