@@ -324,3 +324,36 @@ def test_full_run_maps_2023_against_census(atlas_store: Path, data_dir: Path,
     seiz = pd.DataFrame(numbers["seizures"])
     assert sorted(seiz["fiscal_year"].unique()) == list(range(2016, 2027))
     assert seiz["cbp_kg"].notna().sum() == 15
+
+
+@pytest.mark.slow
+def test_ensemble_bands_are_quantiles_of_member_totals(short_run: Path, atlas_store: Path,
+                                                       tmp_path: Path) -> None:
+    from narcosim.run.ensemble import EnsembleSpec, run_ensemble
+
+    folder = tmp_path / "ens"
+    result = run_ensemble(EnsembleSpec(store=str(atlas_store), end="2016-12-31"), 3, 7,
+                          out_dir=folder, workers=2)
+    page = write_run_report(folder, Atlas.open(atlas_store)).read_text(encoding="utf-8")
+    numbers = page_numbers(page)
+    assert numbers["kind"] == "ensemble" and numbers["years"] == [2015, 2016]
+    members = [annual_from_parquet(p) for p in result.member_files()]
+    fig = re.search(r'Plotly\.newPlot\(\s*"deaths-chart",\s*(\[.*?\]),\s*\{"', page, re.S)
+    traces = {(t["meta"]["drug"], t["meta"]["kind"]): t for t in json.loads(fig.group(1))}
+    for drug in DRUGS:
+        totals = np.array([[m.loc[y, drug].sum() for y in (2015, 2016)] for m in members])
+        assert traces[(drug, "band_low")]["y"] == pytest.approx(
+            np.quantile(totals, 0.05, axis=0), rel=1e-12)
+        assert traces[(drug, "band_high")]["y"] == pytest.approx(
+            np.quantile(totals, 0.95, axis=0), rel=1e-12)
+        assert traces[(drug, "expected")]["y"] == pytest.approx(totals.mean(axis=0), rel=1e-12)
+    # the fit table is the fit of the members' mean
+    national = {(r["drug"], r["year"]): r["simulated"] for r in numbers["national"]}
+    assert national[("fentanyl", 2016)] == pytest.approx(
+        np.mean([m.loc[2016, "fentanyl"].sum() for m in members]), rel=1e-12)
+    # a single run with --bands from this ensemble: bands over the years both cover
+    single = tmp_path / "single"
+    shutil.copytree(short_run, single)
+    numbers = page_numbers(write_run_report(single, Atlas.open(atlas_store), bands=folder)
+                           .read_text(encoding="utf-8"))
+    assert numbers["years"] == [2015, 2016] and numbers["kind"] == "run"

@@ -345,8 +345,12 @@ def load_report_data(source: RunSource, atlas: Atlas) -> ReportData:
     files = source.files if source.kind == "ensemble" else source.files + source.band_files
     frames = [read_metric(p, "people", DEATH_METRICS) for p in files]
     first = frames[0]
-    years = [y for y in complete_years(first["date"]) if y in CHART_YEARS]
-    fit_years = _fit_years(first, FIT_YEARS, atlas)
+    # years every file covers (band runs of a shorter horizon must not add zeros)
+    covered = set.intersection(*(set(complete_years(f["date"])) for f in frames))
+    years = [y for y in complete_years(first["date"]) if y in CHART_YEARS and y in covered]
+    fit_years = [y for y in _fit_years(first, FIT_YEARS, atlas) if y in years]
+    if not fit_years:
+        raise ParameterError("the band runs cover none of the run's years with CDC deaths")
     annual: dict[str, list[np.ndarray]] = {m: [] for m in DEATH_METRICS}
     states: tuple[str, ...] | None = None
     for frame in frames:
