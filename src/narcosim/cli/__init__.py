@@ -17,6 +17,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     maps_cmd,
     network_cmd,
     orgs_cmd,
+    report_cmd,
     run_cmd,
 )
 from narcosim.cli.app import app
