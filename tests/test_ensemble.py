@@ -208,3 +208,25 @@ def test_unreachable_scheduler_is_one_parameter_error(atlas_store, tmp_path):
         run_ensemble(spec_for(atlas_store), 2, SEED, backend="dask",
                      scheduler=f"tcp://127.0.0.1:{port}", out_dir=tmp_path / "ens")
     assert not (tmp_path / "ens").exists()
+
+
+def test_bands_leave_out_nan_members(local, tmp_path):
+    """A NaN in one member's cell is left out of that cell's statistics (n counts the rest)."""
+    from narcosim.run.bands import write_member_parquet
+
+    frames = read_members(local)
+    holed = frames[0].copy()
+    rows = np.arange(0, len(holed), 997)
+    holed.loc[rows, "value"] = np.nan
+    paths = [tmp_path / "m0.parquet", *local.member_files()[1:]]
+    write_member_parquet(holed, paths[0])
+    got = pd.read_parquet(compute_bands(paths, tmp_path).bands)
+    whole = pd.read_parquet(local.out_dir / BANDS)
+    pd.testing.assert_frame_equal(got[KEYS], whole[KEYS])  # same rows, same order
+    values = np.vstack([holed["value"].to_numpy(), *(f["value"].to_numpy() for f in frames[1:])])
+    hit = np.isin(np.arange(len(holed)), rows)
+    assert (got.loc[hit, "n"] == N_RUNS - 1).all() and (got.loc[~hit, "n"] == N_RUNS).all()
+    for q in (0.05, 0.5, 0.95):
+        np.testing.assert_allclose(got[quantile_column(q)], np.nanquantile(values, q, axis=0),
+                                   rtol=1e-12, atol=0)
+    np.testing.assert_allclose(got["mean"], np.nanmean(values, axis=0), rtol=1e-12, atol=0)
