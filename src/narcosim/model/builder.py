@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from narcosim.atlas.store import Atlas
+from narcosim.core.module import Module
 from narcosim.core.sim import Sim
 from narcosim.core.time import Timeline
 from narcosim.errors import ParameterError
@@ -54,6 +55,7 @@ def build_sim(
     pars: Mapping[str, Mapping[str, Any]] | None = None,
     name: str = "default",
     people: bool = True,
+    interventions: Sequence[Module] = (),
 ) -> Sim:
     """The model over prepared inputs: supply, and people who use drugs unless ``people=False``.
 
@@ -66,6 +68,8 @@ def build_sim(
         pars: Parameter overrides by module name.
         name: Label of the run.
         people: Whether to include the people (overdose) module.
+        interventions: Intervention modules; they step first, so their levers act the same
+            week.
 
     Raises:
         ParameterError: Unknown module or parameter, bad value, or scale below 1.
@@ -78,7 +82,8 @@ def build_sim(
     if int(scale) != scale or scale < 1:
         raise ParameterError(f"scale must be a whole number >= 1 (1:scale), got {scale!r}")
     world = inputs.world
-    modules = [
+    modules: list[Module] = [
+        *interventions,
         Production(inputs, pars.get("production")),
         Trafficking(inputs, pars.get("trafficking")),
         Distribution(inputs, pars.get("distribution")),

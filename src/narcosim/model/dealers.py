@@ -64,6 +64,9 @@ class Dealers(Module):
             raise ParameterError("parameter 'kg_per_dealer_week' of module 'dealers' needs "
                                  f"{len(SUPPLY_DRUGS)} values ({', '.join(SUPPLY_DRUGS)})")
         self.n_states, self.states, self.n_ops, self.scale = n_states, states, n_ops, scale
+        #: Lever set by dealer operations each step (reset after): weekly arrest probability of
+        #: a dealer per state.
+        self.arrest_prob = np.zeros(n_states)
 
     def init_pre(self, sim: Sim) -> None:
         """Allocate agents, streams and results."""
@@ -71,12 +74,16 @@ class Dealers(Module):
                               "joined": (np.int32, -1)}, name="dealers")
         self.s_recruit = self.stream("recruitment")
         self.s_quit = self.stream("quitting")
+        self.s_arrest = self.stream("arrest")
+        self.arrests = np.zeros(self.n_states, dtype=np.int64)
         self.recruits = np.zeros(self.n_states, dtype=np.int64)
         r = self.results
         r.define("dealers", {"state": self.states}, units="dealers",
                  doc="Cartel-linked dealers (agents x scale).")
         r.define("recruits", {"state": self.states}, units="dealers per step",
                  doc="Dealers recruited this step (agents x scale).")
+        r.define("arrests", {"state": self.states}, units="dealers per step",
+                 doc="Dealers arrested this step (agents x scale).")
 
     def counts(self) -> np.ndarray:
         """Active dealer agents per (operator, state)."""
@@ -94,6 +101,13 @@ class Dealers(Module):
         p_quit = -np.expm1(-self.pars.quit_rate * sim.dt_days / 7.0)
         quits = self.s_quit.bernoulli(ti, slots, p_quit)
         self.agents.remove(slots[quits])
+        self.arrests = np.zeros(self.n_states, dtype=np.int64)
+        if np.any(self.arrest_prob > 0):
+            slots = self.agents.alive_slots
+            state = self.agents["state"][slots].astype(np.int64)
+            caught = self.s_arrest.bernoulli(ti, slots, self.arrest_prob[state])
+            self.agents.remove(slots[caught])
+            self.arrests = np.bincount(state[caught], minlength=self.n_states)
         sold = sim.modules["distribution"].sold  # (operators, drugs, states)
         needed = (sold / self.pars.kg_per_dealer_week[None, :, None]).sum(axis=1) / self.scale
         gap = np.maximum(needed - self.counts(), 0.0)
@@ -112,3 +126,5 @@ class Dealers(Module):
         ti = self.sim.ti
         self.results["dealers"][ti] = self.counts().sum(axis=0) * self.scale
         self.results["recruits"][ti] = self.recruits * self.scale
+        self.results["arrests"][ti] = self.arrests * self.scale
+        self.arrest_prob[:] = 0.0

@@ -64,6 +64,15 @@ class Distribution(Module):
         ParamSpec("headless_coordination", 0.2, "", 0.0, 1.0,
                   source="guess: share of the franchise expansion rate left without a centre",
                   doc="Multiplier on CJNG's franchise opening with its central command removed."),
+        ParamSpec("risk_premium", 2.0, "", 0.0, 100.0,
+                  source="guess: Reuter & Kleiman (1986) 'Risks and prices' — the retail price "
+                         "carries a premium for the dealer's risk; price rise per unit yearly "
+                         "arrest risk",
+                  doc="Price rise per unit of a dealer's yearly arrest risk."),
+        ParamSpec("price_elasticity", 0.3, "", 0.0, 3.0,
+                  source="Gallet, Addiction 109(9) 2014, meta-analysis of illicit drug demand: "
+                         "price elasticities around -0.3 (approximate)",
+                  doc="Elasticity of street sales to price (positive number)."),
         ParamSpec("centre_removed_from", 0.0, "", 0.0, 2100.0,
                   source="scenario setting: 0 = never",
                   doc="Year (decimal) from which CJNG's central command is removed; 0 = never."),
@@ -79,6 +88,15 @@ class Distribution(Module):
         keys = structure.operator_keys
         self.kind = np.array([structure.cartel_of(k).structure for k in keys])
         self.active = np.array([structure.active(k) for k in keys])
+        n_hubs, n_s = len(inputs.world.hubs), len(inputs.world.states)
+        #: Levers, set by interventions each step and reset after: weekly share of each hub's
+        #: stock seized (take-downs), of each state's street stock seized by drug (dealer
+        #: operations), the weekly arrest risk of a dealer per state (prices), and whether
+        #: CJNG's central command is out (leader removal).
+        self.hub_seizure = np.zeros(n_hubs)
+        self.street_seizure = np.zeros((len(SUPPLY_DRUGS), n_s))
+        self.arrest_risk = np.zeros(n_s)
+        self.centre_out = False
         self.cartels = tuple(structure.cartels)
         self.cartel_idx = np.array([self.cartels.index(structure.operators[k].cartel)
                                     for k in keys])
@@ -93,6 +111,9 @@ class Distribution(Module):
         self.sold_by_state = np.zeros((n_d, n_s))
         self.sold_total = np.zeros(n_d)
         self.lost_total = np.zeros(n_d)
+        self.seized_total = np.zeros(n_d)
+        self.seized_now = np.zeros((n_d, n_s))
+        self.price_index = np.ones(n_s)
         self.hub_throughput = np.zeros(len(world.hubs))
         self.s_open = self.stream("presence_opening")
         initial = np.isin(np.array(world.states), INITIAL_STATES)
@@ -109,6 +130,10 @@ class Distribution(Module):
                  doc="Product passing through each hub.")
         r.define("presence", {"cartel": self.cartels, "state": states}, dtype=np.int64,
                  doc="Operators of the cartel with a presence in the state.")
+        r.define("domestic_seized_kg", {"drug": SUPPLY_DRUGS, "state": states},
+                 units="kg per step", doc="Product seized inside the US (hubs and streets).")
+        r.define("price_index", {"state": states},
+                 doc="Retail price relative to no enforcement (risks and prices).")
         r.define("stock_kg", {"drug": SUPPLY_DRUGS, "stage": ("hubs", "states")}, units="kg",
                  doc="Product held at the hubs and on the streets at the end of the step.")
 
@@ -121,7 +146,7 @@ class Distribution(Module):
         sim = self.sim
         t = sim.timeline.years[max(sim.ti, 0)] + (sim.timeline.months[max(sim.ti, 0)] - 1) / 12
         start, end = self.pars.centre_removed_from, self.pars.centre_removed_until
-        return bool(start > 0 and t >= start and (end <= 0 or t < end))
+        return self.centre_out or bool(start > 0 and t >= start and (end <= 0 or t < end))
 
     def _open(self, ti: int, market: np.ndarray) -> None:
         """Open branches and franchises with a probability rising with the market."""
@@ -132,7 +157,7 @@ class Distribution(Module):
         if self.centre_removed():
             franchise *= self.pars.headless_coordination
         rate[self.kind == "franchise"] = franchise
-        rate[~self.active] = 0.0
+        rate[~(self.active & self.sim.modules["production"].operator_active)] = 0.0
         relative = market * len(market) + self.pars.small_market_floor
         hazard = rate[:, None] * relative[None, :] * dt_years
         u = self.s_open.random(ti, np.arange(hazard.size)).reshape(hazard.shape)
@@ -158,6 +183,8 @@ class Distribution(Module):
         self.coverage_update()
         arrivals = sim.modules["trafficking"].arrivals
         self.hub_stock += arrivals
+        taken = self.hub_stock * self.hub_seizure[None, None, :]
+        self.hub_stock -= taken
         out = self.hub_stock * self.pars.hub_dispatch
         weights = share[None, :, :] * self.presence[:, None, :]
         total_w = weights.sum(axis=2, keepdims=True)
@@ -172,7 +199,17 @@ class Distribution(Module):
         n_hubs = len(inputs.world.hubs)
         self.hub_throughput = out.sum(axis=(0, 1)) + np.bincount(
             inputs.state_hub, by_state, minlength=n_hubs)
-        self.sold = self.state_stock * self.pars.retail_turnover
+        street = self.state_stock * self.street_seizure[None, :, :]
+        self.state_stock -= street
+        hub_state = np.array([inputs.world.state_index[h.state_abbr] for h in inputs.world.hubs])
+        self.seized_now = street.sum(axis=0)
+        np.add.at(self.seized_now.T, hub_state, taken.sum(axis=0).T)
+        self.seized_total += self.seized_now.sum(axis=1)
+        # Risks and prices (Reuter & Kleiman 1986): dealers charge a premium for their arrest
+        # risk; at a higher price less is bought (price elasticity of demand).
+        self.price_index = 1.0 + self.pars.risk_premium * self.arrest_risk * 52.0
+        turnover = self.pars.retail_turnover * self.price_index ** (-self.pars.price_elasticity)
+        self.sold = self.state_stock * turnover[None, None, :]
         self.sold_by_state = self.sold.sum(axis=0)
         lost = (self.state_stock - self.sold) * self.pars.retail_loss
         self.state_stock -= self.sold + lost
@@ -193,7 +230,12 @@ class Distribution(Module):
                                 + np.bincount(port_state, crossing, minlength=n_s)
                                 + np.bincount(hub_state, self.hub_throughput, minlength=n_s))
         r["hub_throughput_kg"][ti] = self.hub_throughput
+        r["domestic_seized_kg"][ti] = self.seized_now
+        r["price_index"][ti] = self.price_index
         r["presence"][ti] = np.array([(self.presence & self.active[:, None])[
             self.cartel_idx == c].sum(axis=0) for c in range(len(self.cartels))])
         r["stock_kg"][ti] = np.stack([self.hub_stock.sum(axis=(0, 2)),
                                       self.state_stock.sum(axis=(0, 2))], axis=1)
+        self.hub_seizure[:] = 0.0
+        self.street_seizure[:] = 0.0
+        self.arrest_risk[:] = 0.0

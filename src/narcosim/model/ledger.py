@@ -1,7 +1,7 @@
 """Mass balance: every kilogram accounted for at every step.
 
 produced = in Mexican stock + seized at the border + at the hubs + on the streets
-           + sold (used) + lost
+           + sold (used) + lost + seized inside the US
 
 The ledger runs last in each step and records, per drug, the imbalance relative to what has
 been produced so far; a correct model keeps it at rounding error (tests hold it to 1e-9).
@@ -18,6 +18,7 @@ from narcosim.model.drugs import SUPPLY_DRUGS
 #: The ledger's accounts, in the order recorded.
 ACCOUNTS: tuple[str, ...] = (
     "produced", "mexico_stock", "seized", "hub_stock", "street_stock", "sold", "lost",
+    "seized_domestic",
 )
 
 
@@ -46,6 +47,7 @@ class Ledger(Module):
             dist.state_stock.sum(axis=(0, 2)),
             dist.sold_total,
             dist.lost_total,
+            dist.seized_total,
         ], axis=1)
 
     def update_results(self) -> None:

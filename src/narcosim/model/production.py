@@ -57,6 +57,11 @@ class Production(Module):
         self.is_independent = np.array(
             [structure.cartel_of(k).structure == "independent" for k in keys])
         self.cartel_of = np.array([structure.operators[k].cartel for k in keys])
+        #: Levers (set by interventions each step, reset after): capacity multiplier per
+        #: operator (precursor control, anti-money-laundering).
+        self.capacity_factor = np.ones(len(keys))
+        #: Whether each operator's leadership is in place (leader removal switches it off).
+        self.operator_active = np.array([structure.active(k) for k in keys])
 
     def init_pre(self, sim: Sim) -> None:
         """Allocate stocks and declare results."""
@@ -82,13 +87,13 @@ class Production(Module):
         share[cartel_ops] += squeezed.sum(axis=0) * (
             share[cartel_ops] / share[cartel_ops].sum(axis=0))
         for i, key in enumerate(structure.operator_keys):
-            if structure.active(key):
+            if self.operator_active[i]:
                 continue
             lost = share[i].copy()
             share[i] = 0.0
             cartel = structure.cartel_of(key)
             mates = [j for j, k in enumerate(structure.operator_keys)
-                     if self.cartel_of[j] == cartel.key and structure.active(k)]
+                     if self.cartel_of[j] == cartel.key and self.operator_active[j]]
             if cartel.structure == "umbrella" and mates:
                 weights = share[mates] / share[mates].sum(axis=0)
                 share[mates] += self.pars.cover_for_removed * lost * weights
@@ -100,7 +105,8 @@ class Production(Module):
         fitted = self.inputs.fitted
         fy = fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
         weekly = fitted.flow_kg_per_year[:, fy] * sim.dt_days / DAYS_PER_YEAR
-        self.produced = self.shares() * weekly[None, :] * self.pars.precursor_supply
+        self.produced = (self.shares() * weekly[None, :] * self.pars.precursor_supply
+                         * self.capacity_factor[:, None])
         self.stock += self.produced
         self.produced_total += self.produced.sum(axis=0)
 
@@ -109,3 +115,4 @@ class Production(Module):
         ti = self.sim.ti
         self.results["produced_kg"][ti] = self.produced.sum(axis=0)
         self.results["mexico_stock_kg"][ti] = self.stock.sum(axis=0)
+        self.capacity_factor[:] = 1.0

@@ -89,6 +89,10 @@ class Trafficking(Module):
         self.port_pressure = np.ones(len(ports))
         #: Multiplier on the Border Patrol seizure probability per field office.
         self.corridor_pressure = np.ones(len(inputs.world.field_offices))
+        #: Share of the loads bound for each hub diverted to the next-nearest hub (a take-down).
+        self.hub_diversion = np.zeros(len(inputs.world.hubs))
+        km = np.asarray(inputs.world.port_to_hub_km)
+        self.port_hub_alt = np.argsort(km, axis=1)[:, 1]
         self._extra: list[tuple[int, int, float]] = []
 
     def init_pre(self, sim: Sim) -> None:
@@ -192,8 +196,12 @@ class Trafficking(Module):
         passed = ~seized
         self.arrivals = np.zeros_like(self.arrivals)
         hub = inputs.port_hub[loads["port"][passed]]
-        np.add.at(self.arrivals, (loads["op"][passed], loads["drug"][passed], hub),
-                  loads["kg"][passed])
+        alt = self.port_hub_alt[loads["port"][passed]]
+        kg = loads["kg"][passed]
+        keep = 1.0 - self.hub_diversion[hub]
+        np.add.at(self.arrivals, (loads["op"][passed], loads["drug"][passed], hub), kg * keep)
+        np.add.at(self.arrivals, (loads["op"][passed], loads["drug"][passed], alt),
+                  kg * (1.0 - keep))
         self.seized_total += np.bincount(loads["drug"][seized], loads["kg"][seized],
                                          minlength=n_d)
         self.last = {
@@ -214,3 +222,6 @@ class Trafficking(Module):
         ti = self.sim.ti
         for name, value in self.last.items():
             self.results[name][ti] = value
+        self.port_pressure[:] = 1.0
+        self.corridor_pressure[:] = 1.0
+        self.hub_diversion[:] = 0.0
