@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -131,7 +132,8 @@ def run_jobs(
 
 
 def _run_local(fn: Callable[..., Any], jobs: Sequence[Job], n: int) -> Iterator[Any]:
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_sigint)
     try:
         pending: set[Future[Any]] = {pool.submit(fn, *job) for job in jobs}
         while pending:
@@ -144,8 +146,21 @@ def _run_local(fn: Callable[..., Any], jobs: Sequence[Job], n: int) -> Iterator[
                                       "of memory); finished runs are kept, rerun to resume"
                                       ) from None
                 yield result
+    except BaseException:
+        # Ctrl-C, a failed member, or the caller stopped early: stop the members still
+        # running now (their files are written under temporary names, so none looks done).
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_dask(fn: Callable[..., Any], jobs: Sequence[Job], n: int,

@@ -20,6 +20,7 @@ different data in the store) is refused unless ``force`` is given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -364,11 +365,20 @@ def run_ensemble(
     if progress is not None:
         progress(len(records), n_runs, None)
     jobs = [(spec, i, seeds[i], str(runs_dir)) for i in todo]
-    for record in run_jobs(run_member, jobs, backend=backend, workers=workers,
-                           scheduler=scheduler):
-        records[int(record["index"])] = record
-        if progress is not None:
-            progress(len(records), n_runs, record)
+    try:
+        for record in run_jobs(run_member, jobs, backend=backend, workers=workers,
+                               scheduler=scheduler):
+            records[int(record["index"])] = record
+            if progress is not None:
+                progress(len(records), n_runs, record)
+    except BaseException as error:  # say so in the manifest, then let it propagate
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        manifest.update({"status": status, "finished": utc_now(),
+                         "error": str(error).splitlines()[0] if str(error) else status,
+                         "done": sorted(records)})
+        with contextlib.suppress(OSError, ValueError):
+            _write_json_atomic(out_dir / ENSEMBLE, manifest)
+        raise
 
     members = tuple(records[i] for i in range(n_runs))
     flows = {tuple(f) for m in members for f in m.get("flows", [])}
