@@ -113,6 +113,7 @@ class Distribution(Module):
         self.lost_total = np.zeros(n_d)
         self.seized_total = np.zeros(n_d)
         self.seized_now = np.zeros((n_d, n_s))
+        self.street_seized_now = np.zeros((n_d, n_s))
         self.price_index = np.ones(n_s)
         self.hub_throughput = np.zeros(len(world.hubs))
         self.s_open = self.stream("presence_opening")
@@ -202,7 +203,8 @@ class Distribution(Module):
         street = self.state_stock * self.street_seizure[None, :, :]
         self.state_stock -= street
         hub_state = np.array([inputs.world.state_index[h.state_abbr] for h in inputs.world.hubs])
-        self.seized_now = street.sum(axis=0)
+        self.street_seized_now = street.sum(axis=0)
+        self.seized_now = self.street_seized_now.copy()
         np.add.at(self.seized_now.T, hub_state, taken.sum(axis=0).T)
         self.seized_total += self.seized_now.sum(axis=1)
         # Risks and prices (Reuter & Kleiman 1986): dealers charge a premium for their arrest

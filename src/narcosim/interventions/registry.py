@@ -1,0 +1,61 @@
+"""Build intervention modules from validated configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from narcosim.interventions.base import Intervention
+from narcosim.interventions.config import InterventionConfig
+from narcosim.interventions.dealer_ops import DealerOperation
+from narcosim.interventions.enforcement import (
+    AntiMoneyLaundering,
+    BorderSurge,
+    HubTakedown,
+    LeaderRemoval,
+    PrecursorControl,
+)
+from narcosim.interventions.health import (
+    NaloxoneDistribution,
+    Prevention,
+    TestStrips,
+    TreatmentExpansion,
+)
+from narcosim.interventions.targets import resolve_target
+from narcosim.model.inputs import SupplyInputs
+
+#: kind -> intervention class.
+KINDS: dict[str, type[Intervention]] = {
+    "border_surge": BorderSurge,
+    "hub_takedown": HubTakedown,
+    "dealer_operation": DealerOperation,
+    "precursor_control": PrecursorControl,
+    "anti_money_laundering": AntiMoneyLaundering,
+    "leader_removal": LeaderRemoval,
+    "naloxone": NaloxoneDistribution,
+    "treatment": TreatmentExpansion,
+    "test_strips": TestStrips,
+    "prevention": Prevention,
+}
+ENFORCEMENT = ("border_surge", "hub_takedown", "dealer_operation", "precursor_control",
+               "anti_money_laundering", "leader_removal")
+PUBLIC_HEALTH = ("naloxone", "treatment", "test_strips", "prevention")
+
+
+def build_interventions(configs: Sequence[InterventionConfig], inputs: SupplyInputs,
+                        cities: dict[str, str]) -> list[Intervention]:
+    """Intervention modules for a run, targets resolved against its world.
+
+    Args:
+        configs: Validated configurations, in scenario order.
+        inputs: The run's supply inputs (world and structure).
+        cities: US city name -> state postal code.
+
+    Raises:
+        ParameterError: An unknown target name or lever parameter.
+    """
+    out = []
+    for i, config in enumerate(configs):
+        target = resolve_target(config.target, inputs.world, inputs.structure, cities,
+                                where=f"interventions[{i}] ({config.label})")
+        out.append(KINDS[config.kind](config, target, i))
+    return out
