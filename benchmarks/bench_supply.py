@@ -96,8 +96,9 @@ def main() -> None:
             data = Path(os.environ.get("NARCOSIM_DATA", REPO.parent / "shared" / "data"))
             store = Path(tmp) / "atlas.duckdb"
             import_data(data, store)
-        table = Table(title=f"Default supply scenario, seed {args.seed} "
-                            f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        table = Table(title=f"Default scenario, seed {args.seed} ({os.cpu_count()} CPUs, load "
+                            f"average {load} at start, Python {sys.version.split()[0]})")
         for col in ("scale", "weeks", "agent slots", "build s", "run s", "weeks/s",
                     "to_frame s", "tracemalloc peak MiB", "maxrss MiB"):
             table.add_column(col, justify="right")
