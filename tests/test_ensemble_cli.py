@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import narcosim.cli.ensemble_cmd  # noqa: F401  (registers `ensemble` until the entry point does)
 from narcosim.cli import main
 from narcosim.run.bands import ANNUAL_BANDS, BANDS
 from narcosim.run.ensemble import (
@@ -30,8 +29,6 @@ from narcosim.run.ensemble import (
 )
 
 START, END = "2015-12-15", "2016-01-12"
-ENTRY = ("import sys, narcosim.cli.ensemble_cmd; from narcosim.cli import main; "
-         "main(sys.argv[1:])")
 
 
 def free_port() -> int:
@@ -96,7 +93,7 @@ def test_missing_store_and_foreign_folder_are_one_line(tmp_path, atlas_store, ca
 
 
 def ensemble_argv(out: Path, store: Path, runs: int, workers: int) -> list[str]:
-    return [sys.executable, "-c", ENTRY, "ensemble", "--runs", str(runs), "--seed", "11",
+    return [sys.executable, "-m", "narcosim", "ensemble", "--runs", str(runs), "--seed", "11",
             "--workers", str(workers), "--start", START, "--end", END, "--store", str(store),
             "--out", str(out)]
 

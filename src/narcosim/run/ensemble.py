@@ -10,7 +10,8 @@ An ensemble folder holds::
 
 Member seeds come from ``numpy.random.SeedSequence(seed).spawn(n_runs)`` (never
 ``seed + i``), so member ``i``'s seed does not depend on how many members there are, and
-an ensemble can be extended. Each member runs :func:`run_member` in a worker: it builds the
+an ensemble can be extended. Each member runs :func:`~narcosim.run.member.run_member` in a
+worker (see :mod:`narcosim.run.member`): it builds the
 sim from the spec, runs it and writes its parquet file (temporary name, then rename), then
 its json the same way; a member counts as finished only when its json exists and its
 parquet file matches the size and sha256 the json records. Rerunning an ensemble into the
@@ -22,23 +23,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import pyarrow.parquet as pq
 
 import narcosim
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas
 from narcosim.errors import ParameterError, StoreError
-from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START, build_default_sim
+from narcosim.model.builder import build_default_sim
 from narcosim.run.backends import (
     check_backend_args,
     check_scheduler_reachable,
@@ -49,141 +45,34 @@ from narcosim.run.bands import DEFAULT_QUANTILES, BandFiles, check_quantiles, co
 from narcosim.run.job import check_run_args
 from narcosim.run.manifest import data_provenance, jsonable, utc_now
 from narcosim.run.manifest import environment as library_environment
+from narcosim.run.member import (
+    EnsembleSpec,
+    member_name,
+    member_seeds,
+    read_member,
+    run_member,
+    write_json_atomic,
+)
+
+__all__ = [
+    "ENSEMBLE",
+    "RUNS",
+    "EnsembleProgress",
+    "EnsembleResult",
+    "EnsembleSpec",
+    "check_ensemble_args",
+    "member_name",
+    "member_seeds",
+    "read_member",
+    "run_ensemble",
+    "run_member",
+]
 
 ENSEMBLE = "ensemble.json"
 RUNS = "runs"
 ENSEMBLE_VERSION = 1
 #: Member progress callback: ``progress(done, total, member_record_or_None)``.
 EnsembleProgress = Callable[[int, int, dict[str, Any] | None], None]
-
-
-@dataclass(frozen=True)
-class EnsembleSpec:
-    """What every member of an ensemble runs (all but the seed).
-
-    Attributes:
-        scenario: Scenario name (only the built-in ``default`` for now).
-        store: Atlas store file the members read.
-        scale: Real people per agent (1:``scale``).
-        start: First day (ISO date).
-        end: Last day a step may start (ISO date).
-        pars: Parameter overrides by module name.
-    """
-
-    scenario: str = "default"
-    store: str = ""
-    scale: int = DEFAULT_SCALE
-    start: str = DEFAULT_START
-    end: str = DEFAULT_END
-    pars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def identity(self) -> dict[str, Any]:
-        """The fields that make two ensembles the same.
-
-        The store's path is not one: its data hashes are compared instead.
-        """
-        out = asdict(self)
-        out.pop("store")
-        out["pars"] = jsonable(dict(self.pars))
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (as in ``ensemble.json``)."""
-        return jsonable({**asdict(self), "pars": dict(self.pars)})
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EnsembleSpec:
-        """Rebuild a spec from :meth:`to_dict`."""
-        return cls(**{k: data[k] for k in ("scenario", "store", "scale", "start", "end", "pars")
-                      if k in data})
-
-
-def member_seeds(seed: int, n_runs: int) -> list[int]:
-    """Integer run seeds of members ``0..n_runs-1`` from ``SeedSequence(seed).spawn``.
-
-    Each child's first 64-bit word, shifted right by one (so it fits a signed 64-bit
-    integer everywhere it is stored), is the member's run seed. Member ``i``'s seed is the
-    same whatever ``n_runs`` is.
-    """
-    children = np.random.SeedSequence(int(seed)).spawn(int(n_runs))
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
-def member_name(index: int) -> str:
-    """File stem of member ``index`` (``run-0007``)."""
-    return f"run-{index:04d}"
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict[str, Any]:
-    """Build, run and save one member (runs in a worker process; top-level so it pickles).
-
-    Args:
-        spec: The ensemble spec.
-        index: Member number.
-        seed: The member's run seed.
-        runs_dir: Folder for ``run-NNNN.parquet`` and ``run-NNNN.json``.
-
-    Returns:
-        The member record written to ``run-NNNN.json``.
-    """
-    from narcosim.run.bands import write_member_parquet
-
-    started, t0 = utc_now(), time.perf_counter()
-    sim = build_default_sim(Atlas.open(Path(spec.store)), seed=seed, scale=spec.scale,
-                            start=spec.start, end=spec.end, pars=spec.pars)
-    t1 = time.perf_counter()
-    sim.run()
-    t2 = time.perf_counter()
-    frame = sim.results.to_frame()
-    folder = Path(runs_dir)
-    final = folder / f"{member_name(index)}.parquet"
-    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
-    write_member_parquet(frame, tmp)
-    with tmp.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, final)
-    flows = [[name, metric] for name, res in sim.results.items()
-             for metric, s in res.specs.items() if s.units.strip().endswith("per step")]
-    record = {
-        "index": index, "seed": int(seed), "file": final.name, "rows": len(frame),
-        "bytes": final.stat().st_size, "sha256": sha256_file(final),
-        "modules": list(sim.modules), "flows": flows, "n_steps": sim.timeline.n_steps,
-        "build_seconds": round(t1 - t0, 3), "run_seconds": round(t2 - t1, 3),
-        "wall_seconds": round(time.perf_counter() - t0, 3), "started": started,
-        "finished": utc_now(), "host": socket.gethostname(), "pid": os.getpid(),
-        "narcosim_version": narcosim.__version__,
-    }
-    _write_json_atomic(folder / f"{member_name(index)}.json", record)
-    return record
-
-
-def read_member(runs_dir: Path, index: int, seed: int) -> dict[str, Any] | None:
-    """Return member ``index``'s record if it finished with ``seed``, else None.
-
-    Finished means: its json names that seed and its parquet file has the recorded size,
-    sha256 and row count.
-    """
-    folder = Path(runs_dir)
-    try:
-        record = json.loads((folder / f"{member_name(index)}.json").read_text("utf-8"))
-        path = folder / record["file"]
-        if (record.get("seed") != seed or record.get("index") != index
-                or path.stat().st_size != record["bytes"]
-                or sha256_file(path) != record["sha256"]
-                or pq.read_metadata(path).num_rows != record["rows"]):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return record
 
 
 @dataclass(frozen=True)
@@ -353,7 +242,7 @@ def run_ensemble(
         "scheduler": scheduler, "quantiles": list(qs), "environment": library_environment(),
         "data": data,
     }
-    _write_json_atomic(out_dir / ENSEMBLE, manifest)
+    write_json_atomic(out_dir / ENSEMBLE, manifest)
 
     records: dict[int, dict[str, Any]] = {}
     for i, s in enumerate(seeds):
@@ -377,7 +266,7 @@ def run_ensemble(
                          "error": str(error).splitlines()[0] if str(error) else status,
                          "done": sorted(records)})
         with contextlib.suppress(OSError, ValueError):
-            _write_json_atomic(out_dir / ENSEMBLE, manifest)
+            write_json_atomic(out_dir / ENSEMBLE, manifest)
         raise
 
     members = tuple(records[i] for i in range(n_runs))
@@ -394,6 +283,6 @@ def run_ensemble(
         "bands_annual": (None if bands.annual is None else
                          {"file": bands.annual.name, "sha256": sha256_file(bands.annual)}),
     })
-    _write_json_atomic(out_dir / ENSEMBLE, manifest)
+    write_json_atomic(out_dir / ENSEMBLE, manifest)
     return EnsembleResult(out_dir, spec, int(seed), tuple(seeds), tuple(todo), skipped,
                           members, bands, seconds)

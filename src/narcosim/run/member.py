@@ -1,0 +1,157 @@
+"""One ensemble member: its spec, its seed, and the files it leaves behind.
+
+A member runs in a worker process (:func:`run_member` is top-level, so it pickles): it
+builds the sim from an :class:`EnsembleSpec`, runs it and writes ``run-NNNN.parquet``
+(temporary name, fsync, rename), then ``run-NNNN.json`` the same way. Because the json
+comes last and records the parquet file's size and sha256, :func:`read_member` can tell a
+finished member from one that was interrupted at any point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+import narcosim
+from narcosim.atlas.provenance import sha256_file
+from narcosim.atlas.store import Atlas
+from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START, build_default_sim
+from narcosim.run.bands import write_member_parquet
+from narcosim.run.manifest import jsonable, utc_now
+
+
+@dataclass(frozen=True)
+class EnsembleSpec:
+    """What every member of an ensemble runs (all but the seed).
+
+    Attributes:
+        scenario: Scenario name (only the built-in ``default`` for now).
+        store: Atlas store file the members read.
+        scale: Real people per agent (1:``scale``).
+        start: First day (ISO date).
+        end: Last day a step may start (ISO date).
+        pars: Parameter overrides by module name.
+    """
+
+    scenario: str = "default"
+    store: str = ""
+    scale: int = DEFAULT_SCALE
+    start: str = DEFAULT_START
+    end: str = DEFAULT_END
+    pars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that make two ensembles the same.
+
+        The store's path is not one: its data hashes are compared instead.
+        """
+        out = asdict(self)
+        out.pop("store")
+        out["pars"] = jsonable(dict(self.pars))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (as in ``ensemble.json``)."""
+        return jsonable({**asdict(self), "pars": dict(self.pars)})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnsembleSpec:
+        """Rebuild a spec from :meth:`to_dict`."""
+        return cls(**{k: data[k] for k in ("scenario", "store", "scale", "start", "end", "pars")
+                      if k in data})
+
+
+def member_seeds(seed: int, n_runs: int) -> list[int]:
+    """Integer run seeds of members ``0..n_runs-1`` from ``SeedSequence(seed).spawn``.
+
+    Each child's first 64-bit word, shifted right by one (so it fits a signed 64-bit
+    integer everywhere it is stored), is the member's run seed. Member ``i``'s seed is the
+    same whatever ``n_runs`` is.
+    """
+    children = np.random.SeedSequence(int(seed)).spawn(int(n_runs))
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def member_name(index: int) -> str:
+    """File stem of member ``index`` (``run-0007``)."""
+    return f"run-{index:04d}"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to a temporary file beside ``path``, fsync it, and rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict[str, Any]:
+    """Build, run and save one member (runs in a worker process; top-level so it pickles).
+
+    Args:
+        spec: The ensemble spec.
+        index: Member number.
+        seed: The member's run seed.
+        runs_dir: Folder for ``run-NNNN.parquet`` and ``run-NNNN.json``.
+
+    Returns:
+        The member record written to ``run-NNNN.json``.
+    """
+    started, t0 = utc_now(), time.perf_counter()
+    sim = build_default_sim(Atlas.open(Path(spec.store)), seed=seed, scale=spec.scale,
+                            start=spec.start, end=spec.end, pars=spec.pars)
+    t1 = time.perf_counter()
+    sim.run()
+    t2 = time.perf_counter()
+    frame = sim.results.to_frame()
+    folder = Path(runs_dir)
+    final = folder / f"{member_name(index)}.parquet"
+    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
+    write_member_parquet(frame, tmp)
+    with tmp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, final)
+    flows = [[name, metric] for name, res in sim.results.items()
+             for metric, s in res.specs.items() if s.units.strip().endswith("per step")]
+    record = {
+        "index": index, "seed": int(seed), "file": final.name, "rows": len(frame),
+        "bytes": final.stat().st_size, "sha256": sha256_file(final),
+        "modules": list(sim.modules), "flows": flows, "n_steps": sim.timeline.n_steps,
+        "build_seconds": round(t1 - t0, 3), "run_seconds": round(t2 - t1, 3),
+        "wall_seconds": round(time.perf_counter() - t0, 3), "started": started,
+        "finished": utc_now(), "host": socket.gethostname(), "pid": os.getpid(),
+        "narcosim_version": narcosim.__version__,
+    }
+    write_json_atomic(folder / f"{member_name(index)}.json", record)
+    return record
+
+
+def read_member(runs_dir: Path, index: int, seed: int) -> dict[str, Any] | None:
+    """Return member ``index``'s record if it finished with ``seed``, else None.
+
+    Finished means: its json names that seed and its parquet file has the recorded size,
+    sha256 and row count.
+    """
+    folder = Path(runs_dir)
+    try:
+        record = json.loads((folder / f"{member_name(index)}.json").read_text("utf-8"))
+        path = folder / record["file"]
+        if (record.get("seed") != seed or record.get("index") != index
+                or path.stat().st_size != record["bytes"]
+                or sha256_file(path) != record["sha256"]
+                or pq.read_metadata(path).num_rows != record["rows"]):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record
