@@ -150,3 +150,23 @@ def test_killed_ensemble_resumes_only_missing_runs(tmp_path, atlas_store):
     for name in (BANDS, ANNUAL_BANDS):
         pd.testing.assert_frame_equal(pd.read_parquet(out / name),
                                       pd.read_parquet(whole.out_dir / name), check_exact=True)
+
+
+def test_other_spec_needs_force_which_replaces_the_old_members(tmp_path, atlas_store, capsys):
+    out = tmp_path / "ens"
+    common = ["--store", atlas_store, "--out", out, "--start", START, "--seed", "4"]
+    code, _, err = run_cli(["--runs", "1", "--end", END, *common], capsys)
+    assert code in (0, None), err
+    first = json.loads((out / ENSEMBLE).read_text())
+    old_sha = first["members"][0]["sha256"]
+    code, _, err = run_cli(["--runs", "1", "--end", "2016-01-26", *common], capsys)
+    assert_one_line_error(code, err, "different end", "'2016-01-12' there", "--force")
+    assert json.loads((out / ENSEMBLE).read_text()) == first  # untouched
+    code, stdout, err = run_cli(["--runs", "1", "--end", "2016-01-26", "--force", *common],
+                                capsys)
+    assert code in (0, None), err
+    assert "ran 1 " in stdout and "0 already done" in stdout
+    now = json.loads((out / ENSEMBLE).read_text())
+    assert now["spec"]["end"] == "2016-01-26" and now["members"][0]["sha256"] != old_sha
+    weeks = pd.read_parquet(out / "runs" / "run-0000.parquet")["date"].nunique()
+    assert weeks == 7  # 2015-12-15 .. 2016-01-26, weekly
