@@ -98,7 +98,7 @@ class Dealers(Module):
         sim = self.sim
         ti = sim.ti
         slots = self.agents.alive_slots
-        p_quit = -np.expm1(-self.pars.quit_rate * sim.dt_days / 7.0)
+        p_quit = -np.expm1(-self.pars.quit_rate * sim.dt_days / DAYS_PER_YEAR)
         quits = self.s_quit.bernoulli(ti, slots, p_quit)
         self.agents.remove(slots[quits])
         self.arrests = np.zeros(self.n_states, dtype=np.int64)
