@@ -222,3 +222,38 @@ def calibrate(
     for path in targets_out:
         fitted.save(path)
         _out.print(f"wrote {path}")
+
+
+@calibrate_app.command("last-mile")
+def last_mile(
+    store: StoreOption = None,
+    seeds: Annotated[str, typer.Option("--seeds", help="Seeds to run, comma-separated.")] = "1,2,3",
+    fit_yields: Annotated[bool, typer.Option("--fit", help="Recalibrate the seizure yields "
+                                                          "first (seed 1).")] = False,
+) -> None:
+    """Simulate Operation Last Mile and print its tallies next to the reported ones."""
+    from narcosim.calibrate import last_mile as lm
+    from narcosim.interventions.dealer_ops import LAST_MILE_TALLIES
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ParameterError(f"--seeds {seeds!r}: write integers like 1,2,3") from None
+    if not seed_list or min(seed_list) < 0:
+        raise ParameterError("--seeds: give one or more seeds >= 0")
+    inputs = load_inputs(Atlas.open(store))
+    pars = None
+    if fit_yields:
+        with _out.status("calibrating yields per investigation"):
+            pars = lm.fit_yields(inputs, seed=1)
+        _out.print(f"calibrated yields: {pars}")
+    runs = [lm.simulate_last_mile(inputs, s, pars) for s in seed_list]
+    table = Table(title="Operation Last Mile (May 2022 – May 2023): reported vs simulated")
+    table.add_column("tally")
+    table.add_column("reported", justify="right")
+    for s in seed_list:
+        table.add_column(f"seed {s}", justify="right")
+    for key, reported in LAST_MILE_TALLIES.items():
+        table.add_row(key, f"{reported:,.0f}", *[
+            f"{r[key]:,.0f} ({r[key] / reported - 1:+.0%})" for r in runs])
+    _out.print(table)

@@ -46,12 +46,14 @@ class DealerOperation(Intervention):
         ParamSpec("arrests_per_investigation", 3337 / 1436, "", 0.0, 100.0,
                   source=f"{LAST_MILE}: 3,337 arrests / 1,436 investigations",
                   doc="Dealers arrested per investigation (if there are dealers to arrest)."),
-        ParamSpec("fentanyl_seizure_per_investigation", 2.2e-3, "", 0.0, 1.0,
-                  source=f"calibrated to {LAST_MILE}: pills and powder",
+        ParamSpec("fentanyl_seizure_per_investigation", 1.2e-3, "", 0.0, 1.0,
+                  source=f"calibrated to {LAST_MILE}: pills and powder "
+                         "(narcosim calibrate last-mile --seed 1)",
                   doc="Share of the targeted states' fentanyl street stock seized per "
                       "investigation."),
-        ParamSpec("meth_seizure_per_investigation", 2.2e-3, "", 0.0, 1.0,
-                  source=f"calibrated to {LAST_MILE}: 91,000 lb methamphetamine",
+        ParamSpec("meth_seizure_per_investigation", 1.0e-3, "", 0.0, 1.0,
+                  source=f"calibrated to {LAST_MILE}: 91,000 lb methamphetamine "
+                         "(narcosim calibrate last-mile --seed 1)",
                   doc="Share of the targeted states' methamphetamine street stock seized per "
                       "investigation."),
         ParamSpec("firearms_per_arrest", 8497 / 3337, "", 0.0, 100.0,
