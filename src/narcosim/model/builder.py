@@ -19,7 +19,7 @@ from narcosim.model.fitted import FittedSupply
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
-from narcosim.model.people import People
+from narcosim.model.people import DEATH_KEYS, People
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
 from narcosim.orgs.structure import OrgStructure
@@ -156,4 +156,20 @@ def summarize(sim: Sim) -> dict[str, Any]:
         f"dealers_{last_year}": float(dealers[years == last_year].mean(axis=0).sum()),
         "states_with_presence": {c: int((presence[i] > 0).sum()) for i, c in enumerate(cartels)},
         "mass_balance_max_imbalance": float(np.nanmax(r["ledger"]["imbalance"])),
+        **_deaths_summary(sim),
     }
+
+
+def _deaths_summary(sim: Sim) -> dict[str, Any]:
+    """National overdose deaths per drug and year (realised and expected), if people ran."""
+    if "people" not in sim.modules:
+        return {}
+    years = sim.timeline.years
+    out: dict[str, Any] = {}
+    for metric in ("deaths", "expected_deaths"):
+        arr = sim.results["people"][metric].sum(axis=2)  # (steps, drugs)
+        out[f"{metric}_by_year"] = {
+            drug: {int(y): float(arr[years == y, d].sum()) for y in np.unique(years)}
+            for d, drug in enumerate(DEATH_KEYS)
+        }
+    return out
