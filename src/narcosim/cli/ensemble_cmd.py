@@ -16,11 +16,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from narcosim.atlas.store import default_store_path
+from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.run.backends import BACKENDS
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
+from narcosim.run.job import SCENARIOS, check_run_args
+from narcosim.scenario.loader import load_scenario, scenario_record
+from narcosim.scenario.refs import WorldRefs
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -37,13 +39,15 @@ def default_ensemble_dir(scenario: str, seed: int) -> Path:
 @app.command("ensemble")
 def ensemble_command(
     scenario: Annotated[str | None, typer.Argument(
-        help="Scenario name; only the built-in 'default' exists for now.")] = None,
+        help="Built-in scenario (narcosim validate --list; 'default' is 'status_quo') or a "
+        "scenario .toml file.")] = None,
     runs: Annotated[int, typer.Option("--runs", help="Number of members (>= 1).")] = 10,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Root seed (>= 0); member seeds come from SeedSequence(seed).spawn.")] = 1,
-    scale: Annotated[int, typer.Option(
-        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone.")
-    ] = DEFAULT_SCALE,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Root seed (>= 0; default: the scenario's); member seeds come from "
+        "SeedSequence(seed).spawn.")] = None,
+    scale: Annotated[int | None, typer.Option(
+        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone "
+        "(default: the scenario's).")] = None,
     backend: Annotated[str, typer.Option(
         "--backend", help=f"Where members run: {' or '.join(BACKENDS)} "
         "(local process pool, or Dask distributed).")] = "local",
@@ -55,10 +59,11 @@ def ensemble_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Ensemble folder (default: ensembles/<scenario>-seed<seed>); "
         "rerunning into it resumes.")] = None,
-    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")
-                     ] = DEFAULT_START,
-    end: Annotated[str, typer.Option("--end", help="Last day a step may start (YYYY-MM-DD).")
-                   ] = DEFAULT_END,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="First day (YYYY-MM-DD; default: the scenario's).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--end", help="Last day a step may start (YYYY-MM-DD; default: the scenario's).")
+    ] = None,
     store: Annotated[Path | None, typer.Option(
         "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
         "data folder).")] = None,
@@ -71,11 +76,22 @@ def ensemble_command(
     an interrupted ensemble rerun with the same arguments only runs the missing members.
     OUT/bands.parquet holds the 5%, 50% and 95% quantiles and the mean of every result.
     """
-    name = scenario or "default"
+    name = check_run_args(scenario, 0 if seed is None else seed,
+                          1 if scale is None else scale)
+    source, parsed = load_scenario(name)  # syntax, types, dates, parameters (with lines)
+    info = parsed.scenario
+    seed = info.seed if seed is None else seed
+    scale = info.scale if scale is None else scale
+    start = str(info.start) if start is None else start
+    end = str(info.end) if end is None else end
     store_path = (store if store is not None else default_store_path()).resolve()
-    spec = EnsembleSpec(name, str(store_path), scale, start, end)
+    toml = "" if name in SCENARIOS else source.text
+    spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml)
     check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
-    target = out if out is not None else default_ensemble_dir(name, seed)
+    if toml:  # targets against the world, with the file's lines
+        load_scenario(name, WorldRefs.from_atlas(Atlas.open(store_path)))
+    label = Path(name).stem if name.endswith(".toml") else name
+    target = out if out is not None else default_ensemble_dir(label, seed)
     command = ["narcosim", "ensemble", name, "--runs", str(runs), "--seed", str(seed),
                "--scale", str(scale), "--backend", backend,
                *(["--workers", str(workers)] if workers is not None else []),
@@ -104,7 +120,9 @@ def ensemble_command(
     try:
         result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
                               workers=workers, scheduler=scheduler, force=force,
-                              progress=step, command=command)
+                              progress=step, command=command,
+                              scenario_file=scenario_record(source, parsed, seed=seed,
+                                                            scale=scale, start=start, end=end))
     finally:
         if started:
             bar.stop()

@@ -1,4 +1,8 @@
-"""``narcosim run``: the main job. Run a scenario, print its summary, write a run folder."""
+"""``narcosim run``: the main job. Run a scenario, print its summary, write a run folder.
+
+The scenario is ``default`` (the built-in model, an alias of ``status_quo``), another
+built-in scenario by name, or a scenario TOML file (see ``docs/scenarios.md``).
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,15 @@ from rich.table import Table
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.model.builder import build_default_sim, summarize
+from narcosim.core.sim import Sim
+from narcosim.interventions.base import Intervention
+from narcosim.model.builder import build_default_sim, load_inputs, summarize
 from narcosim.run.folder import check_out_dir, default_out_dir
-from narcosim.run.job import check_run_args, execute_run
+from narcosim.run.job import SCENARIOS, check_run_args, execute_run
 from narcosim.run.manifest import data_provenance
+from narcosim.scenario.build import build_scenario_sim
+from narcosim.scenario.loader import load_scenario, scenario_record
+from narcosim.scenario.refs import WorldRefs, us_cities
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -34,10 +43,16 @@ _err = Console(stderr=True, highlight=False)
 @app.command("run")
 def run_command(
     scenario: Annotated[str | None, typer.Argument(
-        help="Scenario name; only the built-in 'default' exists for now.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Run seed (>= 0).")] = 1,
-    scale: Annotated[int, typer.Option(
-        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone.")] = 100,
+        help="Built-in scenario (narcosim validate --list; 'default' is 'status_quo') or a "
+        "scenario .toml file.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Run seed (>= 0; default: the scenario's, 1 for the built-ins).")] = None,
+    scale: Annotated[int | None, typer.Option(
+        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone "
+        "(default: the scenario's, 100 for the built-ins).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--end", help="Last day a step may start (YYYY-MM-DD; default: the scenario's).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Run folder to create (default: runs/<UTC time>-seed<seed>).")] = None,
     store: Annotated[Path | None, typer.Option(
@@ -46,21 +61,38 @@ def run_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing run folder at --out.")] = False,
 ) -> None:
-    """Run the default scenario (2015-2026) and write manifest, results and summary to a folder.
+    """Run a scenario (default: the status quo, 2015-2026) and write its run folder.
 
-    The folder is written as OUT.partial and renamed to OUT only when complete, so a
-    failed or interrupted run never leaves a folder that looks finished.
+    The folder (manifest with the scenario's TOML and sha256, results, summary) is written
+    as OUT.partial and renamed to OUT only when complete, so a failed or interrupted run
+    never leaves a folder that looks finished.
     """
-    name = check_run_args(scenario, seed, scale)
+    name = check_run_args(scenario, 0 if seed is None else seed, 1 if scale is None else scale)
+    source, parsed = load_scenario(name)  # syntax, types, dates, parameters (with lines)
+    info = parsed.scenario
+    seed = info.seed if seed is None else seed
+    scale = info.scale if scale is None else scale
+    check_run_args(name, seed, scale)
     target = out if out is not None else default_out_dir(seed)
     check_out_dir(target, force)
     store_path = (store if store is not None else default_store_path()).resolve()
     data = data_provenance(store_path)
     command = ["narcosim", "run", name, "--seed", str(seed), "--scale", str(scale),
+               *(["--end", end] if end is not None else []),
                "--out", str(target), "--store", str(store_path), *(["--force"] if force else [])]
 
     with _err.status(f"building scenario {name!r} (seed {seed}, scale 1:{scale})"):
-        sim = build_default_sim(Atlas.open(store_path), seed=seed, scale=scale)
+        atlas = Atlas.open(store_path)
+        if name in SCENARIOS:  # the built-in default model ('default' = 'status_quo')
+            sim = build_default_sim(atlas, seed=seed, scale=scale,
+                                    **({"end": end} if end is not None else {}))
+        else:
+            inputs = load_inputs(atlas)
+            refs = WorldRefs(inputs.world, inputs.structure, us_cities(atlas, inputs.world))
+            source, parsed = load_scenario(name, refs)  # targets, against the world
+            sim = build_scenario_sim(parsed, inputs=inputs, cities=refs.cities, seed=seed,
+                                     scale=scale, end=end)
+    record = scenario_record(source, parsed, seed=seed, scale=scale, end=end)
     timeline = sim.timeline
     started = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -73,7 +105,8 @@ def run_command(
                        description=f"week of {timeline.dates[min(done, total - 1)]}")
 
         outcome = execute_run(sim, target, scenario=name, scale=scale, command=command,
-                              summarize=summarize, data=data, force=force, progress=step)
+                              summarize=_summarize, data=data, force=force, progress=step,
+                              scenario_file=record)
     seconds = time.perf_counter() - started
     print_summary(outcome.summary, _out)
     _out.print(f"narcosim {narcosim.__version__}: scenario {name!r}, seed {seed}, scale "
@@ -81,6 +114,17 @@ def run_command(
                f"{timeline.dates[-1]}) in {seconds:.1f} s "
                f"({timeline.n_steps / max(seconds, 1e-9):,.0f} weeks/s)", soft_wrap=True)
     _out.print(f"wrote run folder {outcome.path}", soft_wrap=True)
+
+
+def _summarize(sim: Sim) -> dict[str, Any]:
+    """The model's summary plus, per intervention, its total cost and weeks active."""
+    out = summarize(sim)
+    levers = {m.config.label: {"cost_usd": float(sim.results[n]["cost_usd"].sum()),
+                               "weeks_active": int(sim.results[n]["active"].sum())}
+              for n, m in sim.modules.items() if isinstance(m, Intervention)}
+    if levers:
+        out["interventions"] = levers
+    return out
 
 
 def _fmt(value: Any) -> str:

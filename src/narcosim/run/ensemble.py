@@ -34,7 +34,6 @@ import narcosim
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas
 from narcosim.errors import ParameterError, StoreError
-from narcosim.model.builder import build_default_sim
 from narcosim.run.backends import (
     check_backend_args,
     check_scheduler_reachable,
@@ -47,6 +46,7 @@ from narcosim.run.manifest import data_provenance, jsonable, utc_now
 from narcosim.run.manifest import environment as library_environment
 from narcosim.run.member import (
     EnsembleSpec,
+    build_member_sim,
     member_name,
     member_seeds,
     read_member,
@@ -60,6 +60,7 @@ __all__ = [
     "EnsembleProgress",
     "EnsembleResult",
     "EnsembleSpec",
+    "build_member_sim",
     "check_ensemble_args",
     "member_name",
     "member_seeds",
@@ -186,6 +187,7 @@ def run_ensemble(
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
     progress: EnsembleProgress | None = None,
     command: list[str] | None = None,
+    scenario_file: Mapping[str, Any] | None = None,
 ) -> EnsembleResult:
     """Run (or resume) an ensemble and write its member results and bands.
 
@@ -202,6 +204,8 @@ def run_ensemble(
         progress: Called with ``(done, total, record)`` once at the start (record None,
             done = members already finished) and after each member finishes.
         command: The command line to record.
+        scenario_file: The scenario's origin, sha256, TOML text and resolved content
+            (:func:`narcosim.scenario.loader.scenario_record`), recorded in ``ensemble.json``.
 
     Returns:
         The finished ensemble.
@@ -218,10 +222,9 @@ def run_ensemble(
         check_scheduler_reachable(scheduler)
     store = Path(spec.store).resolve()
     spec = EnsembleSpec(spec.scenario, str(store), int(spec.scale), str(spec.start),
-                        str(spec.end), jsonable(dict(spec.pars)))
+                        str(spec.end), jsonable(dict(spec.pars)), spec.toml)
     # Build (not run) one sim here, so bad dates, parameters or stores fail before workers.
-    build_default_sim(Atlas.open(store), seed=int(seed), scale=spec.scale, start=spec.start,
-                      end=spec.end, pars=spec.pars)
+    build_member_sim(spec, Atlas.open(store), int(seed))
     data = data_provenance(store)
     identity = _identity(spec, seed, data)
     out_dir = Path(out_dir)
@@ -241,6 +244,7 @@ def run_ensemble(
         "backend": backend, "workers": None if scheduler else (workers or default_workers()),
         "scheduler": scheduler, "quantiles": list(qs), "environment": library_environment(),
         "data": data,
+        "scenario_file": jsonable(dict(scenario_file)) if scenario_file is not None else None,
     }
     write_json_atomic(out_dir / ENSEMBLE, manifest)
 

@@ -18,8 +18,11 @@ from narcosim.core.sim import Progress, Sim
 from narcosim.errors import ParameterError
 from narcosim.run.folder import RunFolderWriter
 from narcosim.run.manifest import build_manifest
+from narcosim.scenario.loader import is_scenario_name, resolve_source
 
-#: Scenarios that can be run by name. Scenario files arrive in a later issue.
+#: Scenarios run by the default builder. Built-in scenario files (``narcosim validate
+#: --list``, of which ``default`` is an alias of ``status_quo``) and ``.toml`` paths are run
+#: through :mod:`narcosim.scenario`.
 SCENARIOS: tuple[str, ...] = ("default",)
 
 Summarize = Callable[[Sim], dict[str, Any]]
@@ -29,7 +32,7 @@ def check_run_args(scenario: str | None, seed: int, scale: int) -> str:
     """Check a run's scenario name, seed and scale before anything is built.
 
     Args:
-        scenario: Scenario name, or None for ``default``.
+        scenario: Scenario name (built-in or alias) or a ``.toml`` path; None for ``default``.
         seed: Run seed; must be a non-negative integer.
         scale: Population scale (1 = everyone, 100 = one agent per 100 people); at least 1.
 
@@ -37,12 +40,11 @@ def check_run_args(scenario: str | None, seed: int, scale: int) -> str:
         The scenario name.
 
     Raises:
-        ParameterError: Unknown scenario, negative seed or scale below 1.
+        ParameterError: Unknown scenario or missing file, negative seed or scale below 1.
     """
     name = scenario or "default"
-    if name not in SCENARIOS:
-        raise ParameterError(f"unknown scenario {name!r}: only the built-in "
-                             f"{', '.join(repr(s) for s in SCENARIOS)} exists for now")
+    if name not in SCENARIOS and not is_scenario_name(name):
+        resolve_source(name)  # raises the one-line error: unknown name or missing file
     if isinstance(seed, bool) or int(seed) != seed or seed < 0:
         raise ParameterError(f"--seed {seed}: must be a non-negative integer")
     if isinstance(scale, bool) or int(scale) != scale or scale < 1:
@@ -81,6 +83,7 @@ def execute_run(
     data: Mapping[str, Any] | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    scenario_file: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Run a built sim and write its run folder atomically.
 
@@ -94,6 +97,8 @@ def execute_run(
         data: Data provenance (:func:`~narcosim.run.manifest.data_provenance`), or None.
         force: Replace an existing complete run folder at ``out``.
         progress: Called as ``progress(steps_done, n_steps)`` after each step.
+        scenario_file: The scenario's source and resolved content
+            (:func:`~narcosim.scenario.loader.scenario_record`), recorded in the manifest.
 
     Returns:
         The outcome, with the folder in place.
@@ -106,7 +111,8 @@ def execute_run(
             manifest then says ``failed`` (``interrupted`` for KeyboardInterrupt).
     """
     writer = RunFolderWriter(out, force=force)
-    manifest = build_manifest(sim, scenario=scenario, scale=scale, command=command, data=data)
+    manifest = build_manifest(sim, scenario=scenario, scale=scale, command=command, data=data,
+                              scenario_file=scenario_file)
     writer.begin(manifest)
     started = time.perf_counter()
     try:

@@ -91,6 +91,7 @@ def build_manifest(
     command: Sequence[str],
     data: Mapping[str, Any] | None,
     created: str | None = None,
+    scenario_file: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the manifest of a run (status ``running``) before the sim steps.
 
@@ -101,6 +102,8 @@ def build_manifest(
         command: The command line, as argv (program name first).
         data: Output of :func:`data_provenance`, or None for a sim that reads no atlas.
         created: Creation time (ISO 8601 UTC); now when None.
+        scenario_file: The scenario's origin, sha256, TOML text and resolved content
+            (:func:`narcosim.scenario.loader.scenario_record`); None for a sim built in code.
 
     Returns:
         A JSON-ready dictionary.
@@ -114,6 +117,7 @@ def build_manifest(
         "finished": None,
         "command": [str(a) for a in command],
         "scenario": scenario,
+        "scenario_file": jsonable(dict(scenario_file)) if scenario_file is not None else None,
         "seed": int(sim.seed),
         "scale": int(scale),
         "timeline": {

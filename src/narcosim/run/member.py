@@ -24,9 +24,12 @@ import pyarrow.parquet as pq
 import narcosim
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas
+from narcosim.core.sim import Sim
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START, build_default_sim
 from narcosim.run.bands import write_member_parquet
 from narcosim.run.manifest import jsonable, utc_now
+from narcosim.scenario.build import build_scenario_sim
+from narcosim.scenario.validate import check_text, first_problem_error
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,15 @@ class EnsembleSpec:
     """What every member of an ensemble runs (all but the seed).
 
     Attributes:
-        scenario: Scenario name (only the built-in ``default`` for now).
+        scenario: Scenario name: ``default``, a built-in scenario or a ``.toml`` path.
         store: Atlas store file the members read.
         scale: Real people per agent (1:``scale``).
         start: First day (ISO date).
         end: Last day a step may start (ISO date).
         pars: Parameter overrides by module name.
+        toml: The scenario file's text ("" for ``default``): members rebuild the scenario
+            from it, so workers need not see the file, and an edited file is another
+            ensemble.
     """
 
     scenario: str = "default"
@@ -48,6 +54,7 @@ class EnsembleSpec:
     start: str = DEFAULT_START
     end: str = DEFAULT_END
     pars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    toml: str = ""
 
     def identity(self) -> dict[str, Any]:
         """The fields that make two ensembles the same.
@@ -56,6 +63,8 @@ class EnsembleSpec:
         """
         out = asdict(self)
         out.pop("store")
+        if not out["toml"]:  # the default model: same identity as before scenario files
+            out.pop("toml")
         out["pars"] = jsonable(dict(self.pars))
         return out
 
@@ -66,8 +75,8 @@ class EnsembleSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnsembleSpec:
         """Rebuild a spec from :meth:`to_dict`."""
-        return cls(**{k: data[k] for k in ("scenario", "store", "scale", "start", "end", "pars")
-                      if k in data})
+        return cls(**{k: data[k] for k in ("scenario", "store", "scale", "start", "end", "pars",
+                                            "toml") if k in data})
 
 
 def member_seeds(seed: int, n_runs: int) -> list[int]:
@@ -96,6 +105,29 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int) -> Sim:
+    """The sim of one member: the default model, or the spec's scenario with its levers.
+
+    The scenario's own seed, scale and dates give way to the member's seed and the spec's.
+
+    Raises:
+        ParameterError: Bad dates, parameters, targets or scenario text.
+    """
+    if not spec.toml:
+        return build_default_sim(atlas, seed=seed, scale=spec.scale, start=spec.start,
+                                 end=spec.end, pars=spec.pars)
+    scenario, problems = check_text(spec.toml, spec.scenario)
+    if scenario is None:
+        raise first_problem_error(problems)
+    if spec.pars:
+        merged = {m: dict(v) for m, v in scenario.parameters.items()}
+        for module, values in spec.pars.items():
+            merged.setdefault(module, {}).update(values)
+        scenario = scenario.model_copy(update={"parameters": merged})
+    return build_scenario_sim(scenario, atlas, seed=seed, scale=spec.scale, start=spec.start,
+                              end=spec.end)
+
+
 def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict[str, Any]:
     """Build, run and save one member (runs in a worker process; top-level so it pickles).
 
@@ -109,8 +141,7 @@ def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict
         The member record written to ``run-NNNN.json``.
     """
     started, t0 = utc_now(), time.perf_counter()
-    sim = build_default_sim(Atlas.open(Path(spec.store)), seed=seed, scale=spec.scale,
-                            start=spec.start, end=spec.end, pars=spec.pars)
+    sim = build_member_sim(spec, Atlas.open(Path(spec.store)), seed)
     t1 = time.perf_counter()
     sim.run()
     t2 = time.perf_counter()
