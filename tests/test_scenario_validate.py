@@ -283,3 +283,18 @@ def test_every_builtin_cost_has_a_comment_saying_where_it_comes_from():
                 context = " ".join(lines[max(0, i - 4):i + 1]).lower()
                 assert "#" in context and ("guess" in context or re.search(r"\d{4}", context)), \
                     (name, line)
+
+
+def test_the_format_example_in_the_docs_validates_and_every_builtin_is_listed(atlas_store):
+    from narcosim.atlas.store import Atlas
+    from narcosim.scenario.refs import WorldRefs
+    from narcosim.scenario.validate import check_text
+
+    doc = (REPO / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(.*?)```", doc, flags=re.S)
+    refs = WorldRefs.from_atlas(Atlas.open(atlas_store))
+    scenario, problems = check_text(example, "scenarios.md", refs)
+    assert problems == [] and scenario.interventions[0].investigations == 1436
+    for name in builtin_names():
+        assert f"| `{name}` |" in doc, name
+    assert PUBLISHED_PATH.split("/")[-1] in doc
