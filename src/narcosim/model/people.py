@@ -28,9 +28,10 @@ import numpy as np
 from narcosim.core.agents import Agents
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
-from narcosim.core.random import INIT_STEP
+from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
 from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.people_kernel import care_of, count_status, step_pass
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.potency import lethal_share
 
@@ -116,6 +117,9 @@ class People(Module):
         r.define("people", {"status": STATUSES}, units="people",
                  doc="People who use drugs by status (agents x scale).")
         self.exits = np.zeros((len(GROUPS), n_s))
+        self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
+        self.died = np.zeros(0, dtype=np.int64)
+        self.died_fentanyl = np.zeros(0, dtype=bool)
         self.last: dict[str, np.ndarray] = {}
 
     def init_post(self) -> None:
@@ -156,25 +160,25 @@ class People(Module):
         return float(np.clip(p.meth_among_oud + p.meth_among_oud_growth * (year - 2015.0),
                              0.0, 1.0))
 
-    def drug_masks(self, year: float) -> np.ndarray:
-        """Each slot's drugs this year (bit mask): its group's drug plus co-use."""
+    def drug_masks(self, year: float, which: np.ndarray | slice | None = None) -> np.ndarray:
+        """Drugs (bit mask) of the slots ``which`` (default all): group's drug plus co-use."""
         a, p = self.agents, self.pars
-        n = a.n_slots
-        group = a["group"][:n]
+        which = slice(0, a.n_slots) if which is None else which
+        group = a["group"][which]
         base = np.array([OPIOID, METH, COCAINE], dtype=np.int8)[group]
         opioid = group == 0
-        base |= np.where(opioid & (a["meth_u"][:n] < self.meth_among_oud(year)), METH,
+        base |= np.where(opioid & (a["meth_u"][which] < self.meth_among_oud(year)), METH,
                          0).astype(np.int8)
-        base |= np.where(opioid & (a["coc_u"][:n] < p.cocaine_among_oud), COCAINE,
+        base |= np.where(opioid & (a["coc_u"][which] < p.cocaine_among_oud), COCAINE,
                          0).astype(np.int8)
         return base
 
-    def cells(self) -> np.ndarray:
-        """Each slot's (status, drug mask, state) cell for this step's hazard tables."""
+    def cells(self, year: float, which: np.ndarray | slice | None = None) -> np.ndarray:
+        """The (status, drug mask, state) cell of the slots ``which`` for the hazard tables."""
         a = self.agents
-        n = a.n_slots
-        return ((a["status"][:n].astype(np.int32) * N_MASKS + self.drugs)
-                * len(self.states) + a["state"][:n])
+        which = slice(0, a.n_slots) if which is None else which
+        return ((a["status"][which].astype(np.int32) * N_MASKS + self.drug_masks(year, which))
+                * len(self.states) + a["state"][which])
 
     # ------------------------------------------------------------------ hazards
     def availability(self) -> np.ndarray:
@@ -229,8 +233,69 @@ class People(Module):
         return comp.reshape(len(COMPONENTS), -1) * dt_weeks
 
     # ------------------------------------------------------------------ step
+    def _raw_uniforms(self, stream: Stream, ti: int, buffer: int, key: int = 0,
+                      n: int | None = None) -> np.ndarray:
+        """The first ``n`` (default: all slots) uniforms of ``stream`` at ``(ti, key)``, unshifted.
+
+        The same generator as ``stream.random`` (``stream.generator(ti, key)``, which also
+        guards against reuse) and the same numbers, drawn into a buffer kept between steps:
+        ``stream.random(ti, np.arange(n), key)`` is this plus
+        :data:`~narcosim.core.random._HALF_ULP` (tests check it bit for bit). A fresh array
+        per draw, and its gather and shift, cost as much as the kernels.
+        """
+        n = self.agents.n_slots if n is None else n
+        if len(self._buffers[buffer]) < n:
+            self._buffers[buffer] = np.empty(max(n, 2 * len(self._buffers[buffer])))
+        out = self._buffers[buffer][:n]
+        stream.generator(ti, key).random(n, out=out)
+        return out
+
+    def _uniforms_at(self, stream: Stream, ti: int, slots: np.ndarray, key: int) -> np.ndarray:
+        """``stream.random(ti, slots, key)`` for ascending ``slots``, through the buffer."""
+        if slots.size == 0:
+            return stream.random(ti, slots, key)
+        raw = self._raw_uniforms(stream, ti, 2, key, int(slots[-1]) + 1)
+        return raw[slots] + _HALF_ULP
+
+    def _care_rates(self) -> tuple[tuple[float, ...], int]:
+        """Care thresholds for the kernels, and the tolerance-loss weeks.
+
+        Computed as numpy computed them per agent (on a two-element array: non-opioid,
+        opioid), so that the comparisons are bit for bit the same.
+        """
+        p = self.pars
+        dt_w = self.sim.dt_days / 7.0
+        leave_t = 1.0 / p.treatment_weeks
+        enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
+            if p.treatment_share < 1 else 1.0
+        relapse = p.relapse_rate / 52.0
+        jail = p.incarceration_rate / 52.0
+        release = 1.0 / p.incarceration_weeks
+        quit_ = p.stimulant_quit_rate / 52.0
+        opioid = np.array([False, True])
+        r_treat = np.where(opioid, enter_t, 0.0)
+        r_quit = np.where(opioid, 0.0, quit_)
+        r_all = r_treat + jail + r_quit
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_any = -np.expm1(-r_all * dt_w)
+            cut_treat = p_any * r_treat / r_all
+            cut_jail = cut_treat + p_any * jail / r_all
+        p_leave = -np.expm1(-leave_t * dt_w)
+        rates = np.array([cut_treat[0], cut_jail[0], p_any[0], cut_treat[1], cut_jail[1],
+                          p_any[1], p_leave, p_leave * p.treatment_to_remission,
+                          -np.expm1(-relapse * dt_w), -np.expm1(-release * dt_w)])
+        top = rates[np.isfinite(rates)]
+        rates = np.append(rates, top.max() if top.size else 0.0)
+        return tuple(float(r) for r in rates), round(p.tolerance_loss_weeks / dt_w)
+
     def step(self) -> None:
-        """Overdoses and deaths, then care transitions, then initiation."""
+        """Overdoses and deaths, then care transitions, then initiation.
+
+        Per-cell hazards are computed here with numpy; the per-agent work is one compiled pass
+        (:func:`~narcosim.model.people_kernel.step_pass`) that draws overdoses, sums expected
+        deaths and moves everyone who did not overdose through care; those who overdosed and
+        survived move through care once the overdose details are drawn.
+        """
         sim, p, a = self.sim, self.pars, self.agents
         ti = sim.ti
         year = sim.timeline.years[ti] + (sim.timeline.months[ti] - 0.5) / 12
@@ -240,31 +305,37 @@ class People(Module):
         by_comp = comp * self.coefficients()[:, None]
         h_cell = by_comp.sum(axis=0)
         hf_cell = by_comp[FENTANYL_COMPONENTS].sum(axis=0)
-        n = a.n_slots
-        slots = np.arange(n)
-        alive = a.alive
-        self.drugs = self.drug_masks(year)
-        cell = self.cells()
-        h = h_cell[cell]
-        lost_tol = alive & (a["tol_until"][:n] > ti)
-        h[lost_tol] *= p.tolerance_loss_multiplier
-        u = self.s_overdose.random(ti, slots)
-        p_od = np.where(alive, -np.expm1(-h), 0.0)
-        od = u < p_od
-        self._expected(p_od, h_cell, hf_cell, cell)
+        # each cell's overdose probability with and without tolerance, as numpy computed it
+        # per agent (-expm1(-h), h multiplied first where tolerance is lost)
+        p_cell = np.stack([-np.expm1(-h_cell), -np.expm1(-(h_cell * p.tolerance_loss_multiplier))])
+        fent_cell = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)
+        u_od = self._raw_uniforms(self.s_overdose, ti, 0)
+        u_care = self._raw_uniforms(self.s_care, ti, 1)
+        rates, tol_weeks = self._care_rates()
+        # numpy compares a float32 array with a Python float in float32 (NEP 50)
+        thresholds = np.array([self.meth_among_oud(year), p.cocaine_among_oud,
+                               self.naloxone_access(year)], dtype=np.float32)
+        weights = np.array([p.naloxone_reversal, p.tolerance_loss_multiplier,
+                            self.scale], dtype=float)
+        fields = (a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"], a["status"],
+                  a["nal_u"], a["tol_until"])
+        who, self.expected, basis = step_pass(
+            *fields, u_od, u_care, _HALF_ULP, ti, thresholds, p_cell, fent_cell, weights,
+            len(self.states), comp, self.record_basis, rates, ti + tol_weeks, self.exits)
         if self.record_basis:
-            self._basis(comp, cell, lost_tol)
-        who = np.flatnonzero(od)
-        detail = self.s_detail.random(ti, who, key=0)
-        u_rev = self.s_detail.random(ti, who, key=1)
-        fent_share = np.divide(hf_cell[cell[who]], h_cell[cell[who]],
-                               out=np.zeros(who.size), where=h_cell[cell[who]] > 0)
+            self.basis = basis
+        detail = self._uniforms_at(self.s_detail, ti, who, 0)
+        u_rev = self._uniforms_at(self.s_detail, ti, who, 1)
+        cell_who = self.cells(year, who)
+        fent_share = np.divide(hf_cell[cell_who], h_cell[cell_who], out=np.zeros(who.size),
+                               where=h_cell[cell_who] > 0)
         involved = detail < fent_share
         reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
         dead = who[~reversed_]
         n_s = len(self.states)
-        state_dead = a["state"][dead]
-        drugs_dead = self.drugs[dead]
+        state_who = a["state"][who]
+        state_dead = state_who[~reversed_]
+        drugs_dead = ((cell_who // n_s) % N_MASKS)[~reversed_]
         deaths = np.zeros((len(DEATH_KEYS), n_s))
         deaths[0] = np.bincount(state_dead[involved[~reversed_]], minlength=n_s)
         deaths[1] = np.bincount(state_dead[(drugs_dead & METH) > 0], minlength=n_s)
@@ -278,93 +349,18 @@ class People(Module):
         self.expected[3] += other
         self._record_exits(dead)
         a.remove(dead)
+        #: Agent-level record of this step's deaths: slots and whether fentanyl was involved.
+        self.died, self.died_fentanyl = dead, involved[~reversed_]
         self.last = {"deaths": deaths, "expected_deaths": self.expected,
-                     "overdoses": np.bincount(a["state"][who], minlength=n_s) * self.scale,
-                     "reversals": np.bincount(a["state"][who[reversed_]],
-                                              minlength=n_s) * self.scale}
-        self._care(ti)
+                     "overdoses": np.bincount(state_who, minlength=n_s) * self.scale,
+                     "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
+        care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"], a["tol_until"],
+                u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
         self._initiate(ti, avail)
-
-    def _expected(self, p_od: np.ndarray, h_cell: np.ndarray, hf_cell: np.ndarray,
-                  cell: np.ndarray) -> None:
-        """Expected deaths this step (the mean the draws scatter around), per drug and state."""
-        a, n_s = self.agents, len(self.states)
-        n = a.n_slots
-        e = p_od * (1.0 - self.has_naloxone(slice(0, n), self.year) * self.pars.naloxone_reversal
-                    ) * self.scale
-        state = a["state"][:n]
-        drugs = self.drugs
-        fent = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)[cell]
-        self.expected = np.stack([
-            np.bincount(state, e * fent, minlength=n_s),
-            np.bincount(state, e * ((drugs & METH) > 0), minlength=n_s),
-            np.bincount(state, e * ((drugs & COCAINE) > 0), minlength=n_s),
-            np.bincount(state, e, minlength=n_s),
-        ])
-
-    def _basis(self, comp: np.ndarray, cell: np.ndarray, lost_tol: np.ndarray) -> None:
-        """Each component's expected deaths per unit coefficient, per (key, state)."""
-        a, n_s = self.agents, len(self.states)
-        n = a.n_slots
-        w = (a.alive[:n] * (1.0 - self.has_naloxone(slice(0, n), self.year)
-                            * self.pars.naloxone_reversal)
-             * np.where(lost_tol, self.pars.tolerance_loss_multiplier, 1.0) * self.scale)
-        state, drugs = a["state"][:n], self.drugs
-        out = np.zeros((len(COMPONENTS), len(DEATH_KEYS), n_s))
-        for c in range(len(COMPONENTS)):
-            x = w * comp[c][cell]
-            out[c, 0] = np.bincount(state, x, minlength=n_s) if c in FENTANYL_COMPONENTS else 0
-            out[c, 1] = np.bincount(state, x * ((drugs & METH) > 0), minlength=n_s)
-            out[c, 2] = np.bincount(state, x * ((drugs & COCAINE) > 0), minlength=n_s)
-            out[c, 3] = np.bincount(state, x, minlength=n_s)
-        self.basis = out
 
     def _record_exits(self, slots: np.ndarray) -> None:
         group = self.agents["group"][slots]
         np.add.at(self.exits, (group, self.agents["state"][slots]), 1.0)
-
-    def _care(self, ti: int) -> None:
-        """Treatment, remission, relapse, prison and quitting, one uniform per agent."""
-        p, a = self.pars, self.agents
-        dt_w = self.sim.dt_days / 7.0
-        n = a.n_slots
-        alive = a.alive
-        status = a["status"][:n]
-        opioid = a["group"][:n] == 0
-        leave_t = 1.0 / p.treatment_weeks
-        enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
-            if p.treatment_share < 1 else 1.0
-        relapse = p.relapse_rate / 52.0
-        jail = p.incarceration_rate / 52.0
-        release = 1.0 / p.incarceration_weeks
-        quit_ = p.stimulant_quit_rate / 52.0
-        u = self.s_care.random(ti, np.arange(n))
-        using = alive & (status == USING)
-        r_treat = np.where(opioid, enter_t, 0.0)
-        r_quit = np.where(opioid, 0.0, quit_)
-        r_all = r_treat + jail + r_quit
-        p_any = -np.expm1(-r_all * dt_w)
-        cut_treat = p_any * r_treat / r_all
-        cut_jail = cut_treat + p_any * jail / r_all
-        to_treat = using & (u < cut_treat)
-        to_jail = using & (u >= cut_treat) & (u < cut_jail)
-        to_quit = using & (u >= cut_jail) & (u < p_any)
-        p_leave = -np.expm1(-leave_t * dt_w)
-        in_treat = alive & (status == TREATMENT) & (u < p_leave)
-        remit = in_treat & (u < p_leave * p.treatment_to_remission)
-        back_from_treat = in_treat & ~remit
-        back_from_remission = alive & (status == REMISSION) & (u < -np.expm1(-relapse * dt_w))
-        released = alive & (status == INCARCERATED) & (u < -np.expm1(-release * dt_w))
-        tol_weeks = round(p.tolerance_loss_weeks / dt_w)
-        status[to_treat] = TREATMENT
-        status[to_jail] = INCARCERATED
-        status[remit] = REMISSION
-        returning = back_from_treat | back_from_remission | released
-        status[returning] = USING
-        a["tol_until"][:n][returning] = ti + tol_weeks
-        quitters = np.flatnonzero(to_quit)
-        self._record_exits(quitters)
-        a.remove(quitters)
 
     def _initiate(self, ti: int, avail: np.ndarray) -> None:
         """Replace those who left, more where supply is plentiful."""
@@ -385,5 +381,4 @@ class People(Module):
             r[key][ti] = self.last[key]
         if self.record_basis:
             r["basis"][ti] = self.basis
-        status = a["status"][: a.n_slots][a.alive]
-        r["people"][ti] = np.bincount(status, minlength=len(STATUSES)) * self.scale
+        r["people"][ti] = count_status(a.alive, a["status"]) * self.scale
