@@ -131,3 +131,28 @@ def test_unknown_lever_parameter_is_refused(atlas_store: Path) -> None:
         build_interventions([config], inputs_for(atlas_store), {})
     assert "arrests_per_investigtion" in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_leader_removal_without_a_faction_or_cartel_is_refused(atlas_store: Path) -> None:
+    """A capture of nobody would book its cost and change nothing; say so instead."""
+    config = LeaderRemovalConfig(**OK, name="capture", annual_cost=1e6)
+    with pytest.raises(ParameterError) as err:
+        build_interventions([config], inputs_for(atlas_store), {})
+    message = str(err.value)
+    assert "interventions[0] (capture)" in message and "target" in message, message
+    assert "\n" not in message
+
+
+def test_public_health_lever_without_people_says_so(atlas_store: Path) -> None:
+    """A naloxone lever in a supply-only run is a one-line error, not a KeyError traceback."""
+    from narcosim.interventions.config import NaloxoneConfig
+    from narcosim.model.builder import build_sim
+
+    inputs = inputs_for(atlas_store)
+    ivs = build_interventions([NaloxoneConfig(**OK, name="naloxone drive")], inputs, {})
+    with pytest.raises(NarcosimError) as err:
+        build_sim(inputs, start="2022-05-01", end="2022-06-30", people=False,
+                  interventions=ivs).run()
+    message = str(err.value)
+    assert "naloxone" in message and "people" in message, message
+    assert "\n" not in message

@@ -51,6 +51,7 @@ def test_last_mile_lands_within_25_percent_of_each_tally(atlas_store: Path, seed
     assert not bad, f"seed {seed}: outside +-25% of the DEA tallies: {bad}; {summary}"
 
 
+@pytest.mark.slow
 def test_cli_prints_the_tallies_next_to_the_reported_ones(atlas_store: Path) -> None:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     proc = subprocess.run(
@@ -144,3 +145,26 @@ def test_operation_raises_prices_only_in_the_targeted_states(atlas_store: Path) 
     # Street seizures show up as domestic seizures in the targeted states only.
     seized = sim.results["distribution"]["domestic_seized_kg"][win].sum(axis=(0, 1))
     assert np.all(seized[op.states] > 0) and np.all(seized[~op.states] == 0)
+
+
+def test_a_run_ending_mid_operation_keeps_the_weekly_pace(atlas_store: Path) -> None:
+    """Investigations are spread over the operation's own weeks, not the run's.
+
+    A run that stops in December 2022 sees the first 35 weeks of Last Mile (May 2022 - May
+    2023); it should book those weeks' share of the 1,436 investigations at the same weekly
+    pace as a run covering the whole operation, not cram all 1,436 into 35 weeks.
+    """
+    inputs = inputs_for(atlas_store)
+    paces = {}
+    for end in ("2023-06-30", "2022-12-31"):
+        config = DealerOperationConfig(start="2022-05-01", end="2023-05-31", investigations=1436)
+        (op,) = build_interventions([config], inputs, {})
+        sim = build_sim(inputs, seed=1, start="2022-01-01", end=end, people=False,
+                        interventions=[op]).run()
+        weekly = sim.results[op.name]["investigations"]
+        paces[end] = (weekly[weekly > 0].mean(), weekly.sum())
+    full, cut = paces["2023-06-30"], paces["2022-12-31"]
+    assert full[1] == pytest.approx(1436, rel=1e-9)
+    assert cut[0] == pytest.approx(full[0], rel=1e-9), (
+        f"weekly investigations {full[0]:.1f} over the whole operation but {cut[0]:.1f} when "
+        f"the run ends in December 2022 ({cut[1]:.0f} of 1,436 booked in 35 weeks)")
