@@ -1,0 +1,288 @@
+"""Side-by-side comparison of scenarios with common random numbers.
+
+:func:`compare` runs every scenario as an ensemble on the same member seeds (see
+:mod:`narcosim.analysis.arms`), measures each member over a window of dates (see
+:mod:`narcosim.analysis.measures`) and sets every arm against the first, the baseline, member
+by member (see :mod:`narcosim.analysis.effects`). It writes, in the comparison folder:
+
+* ``comparison.json``: settings, member seeds, window, and per arm the headline effects
+  (deaths averted by drug and by state, supply displaced and where to, seizures and arrests,
+  cost and cost per death averted), each as mean and 90% interval;
+* ``comparison.parquet``: every summary row (tidy: ``arm, measure, level, key, drug, n,
+  baseline_mean, scenario_mean, mean, p5, p95``);
+* ``comparison_members.parquet``: every member's paired effect (``arm, member, seed,
+  measure, level, key, drug, baseline, scenario, effect``);
+
+``compare.html`` (tables and charts) is written by :mod:`narcosim.report.compare_report`,
+which ``narcosim compare`` calls afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import narcosim
+from narcosim.analysis.arms import ArmProgress, ArmRuns, ArmSpec, run_arms
+from narcosim.analysis.effects import (
+    FLOWS,
+    MEMBER_COLUMNS,
+    PERCENTILES,
+    paired_effects,
+    summarize_effects,
+)
+from narcosim.analysis.measures import ALL, Window, member_dates, member_measures
+from narcosim.analysis.resolve import resolve_arms
+from narcosim.atlas.store import Atlas, default_store_path
+from narcosim.errors import ParameterError
+from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
+from narcosim.run.backends import check_backend_args, check_scheduler_reachable
+from narcosim.run.job import check_run_args
+from narcosim.run.manifest import data_provenance, jsonable
+from narcosim.run.member import write_json_atomic
+from narcosim.world import World
+
+COMPARISON_JSON = "comparison.json"
+COMPARISON_PARQUET = "comparison.parquet"
+MEMBERS_PARQUET = "comparison_members.parquet"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A finished comparison.
+
+    Attributes:
+        out_dir: The comparison folder.
+        arms: The arms, baseline first.
+        runs: Where the members are.
+        window: The dates effects are summed over.
+        summary: Mean and 90% interval per arm and measure (``comparison.parquet``).
+        members: Every member's paired effects (``comparison_members.parquet``).
+        data: What ``comparison.json`` holds.
+        wall_seconds: Time this call took.
+    """
+
+    out_dir: Path
+    arms: tuple[ArmSpec, ...]
+    runs: ArmRuns
+    window: Window
+    summary: pd.DataFrame
+    members: pd.DataFrame
+    data: dict[str, Any]
+    wall_seconds: float
+
+    def __repr__(self) -> str:
+        names = ", ".join(a.name for a in self.arms)
+        return (f"Comparison({str(self.out_dir)!r}, arms [{names}], "
+                f"{len(self.runs.seeds)} members, window {self.window.start}..{self.window.end})")
+
+
+def check_compare_args(scenarios: Sequence[str], n_runs: int, seed: int, scale: int,
+                       backend: str, workers: int | None, scheduler: str | None) -> None:
+    """Check a comparison's plain arguments before anything is resolved or run.
+
+    Raises:
+        ParameterError: Fewer than two scenarios, runs below 1, a bad seed, scale, backend,
+            worker count or scheduler.
+    """
+    if len(scenarios) < 2:
+        raise ParameterError(f"compare needs at least 2 scenarios (a baseline and one to "
+                             f"compare), got {len(scenarios)}")
+    if isinstance(n_runs, bool) or int(n_runs) != n_runs or n_runs < 1:
+        raise ParameterError(f"--runs {n_runs}: must be a whole number >= 1")
+    check_run_args("default", seed, scale)
+    check_backend_args(backend, workers, scheduler)
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ParameterError(f"{option} {text!r}: expected a date YYYY-MM-DD") from None
+
+
+def choose_window(arms: Sequence[ArmSpec], run_start: date, run_end: date,
+                  window_from: str | None = None, window_to: str | None = None) -> Window:
+    """The dates effects are summed over.
+
+    By default from the earliest intervention start in any arm (the run's start if none, or
+    if earlier) to the run's last step.
+
+    Raises:
+        ParameterError: A bad date, or a window that is empty or outside the run.
+    """
+    starts = [d for arm in arms for d in arm.intervention_starts()]
+    default_from = max(min(starts), run_start) if starts else run_start
+    lo = _parse_day(window_from, "--from") or default_from
+    hi = _parse_day(window_to, "--to") or run_end
+    if hi < lo:
+        raise ParameterError(f"--to {hi} is before --from {lo}")
+    if lo > run_end or hi < run_start:
+        raise ParameterError(f"window {lo} to {hi} lies outside the run ({run_start} to "
+                             f"{run_end})")
+    return Window(lo, hi)
+
+
+def _stat(row: pd.Series) -> dict[str, float | None]:
+    def clean(v: float) -> float | None:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    return {"mean": clean(row["mean"]), "p5": clean(row["p5"]), "p95": clean(row["p95"])}
+
+
+def _section(rows: pd.DataFrame, measure: str, level: str, drug: str | None = None
+             ) -> dict[str, dict[str, float | None]]:
+    sel = rows[(rows["measure"] == measure) & (rows["level"] == level)]
+    if drug is not None:
+        sel = sel[sel["drug"] == drug]
+        return {str(r["key"]): _stat(r) for _, r in sel.iterrows()}
+    return {str(r["drug"]): _stat(r) for _, r in sel.iterrows()}
+
+
+def arm_json(rows: pd.DataFrame) -> dict[str, Any]:
+    """The headline effects of one arm (its summary rows) as JSON-ready data."""
+    deaths = {
+        "national": _section(rows, "deaths_averted", "national"),
+        "expected_national": _section(rows, "expected_deaths_averted", "national"),
+        "by_state": {d: _section(rows, "deaths_averted", "state", d) for d in (ALL, "fentanyl")},
+    }
+    supply: dict[str, Any] = {}
+    for measure, level in FLOWS:
+        changes = _section(rows, measure, level, ALL)
+        ranked = sorted(changes.items(), key=lambda kv: -(kv[1]["mean"] or 0.0))
+        total = rows[(rows["measure"] == "displaced_kg") & (rows["level"] == level)]
+        supply[f"{measure}_by_{level}"] = {
+            "change": changes,
+            "gained": [{"key": k, **v} for k, v in ranked if (v["mean"] or 0.0) > 0],
+            "lost": [{"key": k, **v} for k, v in reversed(ranked) if (v["mean"] or 0.0) < 0],
+            "displaced_kg": _stat(total.iloc[0]),
+        }
+    national = rows[rows["level"] == "national"]
+    enforcement = {
+        "border_seized_kg": _section(national, "border_seized_kg", "national"),
+        "domestic_seized_kg": _section(national, "domestic_seized_kg", "national"),
+        "dealer_arrests": _stat(national[national["measure"] == "dealer_arrests"].iloc[0]),
+        "operation": {str(r["measure"]).removeprefix("operation_"): _stat(r)
+                      for _, r in national.iterrows()
+                      if str(r["measure"]).startswith("operation_")},
+    }
+    cost_row = national[national["measure"] == "cost_usd"].iloc[0]
+    cost: dict[str, Any] = {"incremental_usd": _stat(cost_row)}
+    for key in ("per_death_averted", "per_expected_death_averted"):
+        stat = _stat(national[national["measure"] == f"cost_{key}"].iloc[0])
+        cost[key] = stat
+        cost[f"{key}_display"] = f"{stat['mean']:,.0f}" if stat["mean"] is not None else "n/a"
+    return {"deaths_averted": deaths, "supply": supply, "enforcement": enforcement,
+            "cost": cost}
+
+
+def compare(
+    scenarios: Sequence[str],
+    n_runs: int,
+    seed: int,
+    *,
+    out_dir: Path,
+    scale: int = DEFAULT_SCALE,
+    backend: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    store: Path | None = None,
+    start: str = DEFAULT_START,
+    end: str = DEFAULT_END,
+    window_from: str | None = None,
+    window_to: str | None = None,
+    force: bool = False,
+    progress: ArmProgress | None = None,
+    command: list[str] | None = None,
+) -> Comparison:
+    """Run scenarios side by side with common random numbers and compare them to the first.
+
+    Args:
+        scenarios: Built-in names or TOML paths; the first is the baseline.
+        n_runs: Members per scenario (>= 1).
+        seed: Root seed; member ``i`` of every arm gets the same seed.
+        out_dir: The comparison folder (rerunning into it resumes).
+        scale: Real people per agent.
+        backend: ``local`` or ``dask``.
+        workers: Worker processes.
+        scheduler: A running Dask scheduler's address (``dask`` only).
+        store: Atlas store (default: the user's store).
+        start: First day of the runs.
+        end: Last day a step may start.
+        window_from: First date counted (default: the earliest intervention start).
+        window_to: Last date counted (default: the end of the run).
+        force: Replace arms run earlier with other settings in ``out_dir``.
+        progress: Member progress callback.
+        command: The command line to record.
+
+    Returns:
+        The comparison; its files are in ``out_dir``.
+
+    Raises:
+        ParameterError: Bad arguments or scenarios.
+        StoreError: No atlas store, or files that cannot be read or written.
+    """
+    t0 = time.perf_counter()
+    check_compare_args(scenarios, n_runs, seed, scale, backend, workers, scheduler)
+    for day, option in ((start, "--start"), (end, "--end")):
+        _parse_day(day, option)
+    if scheduler is not None:
+        check_scheduler_reachable(scheduler)
+    store_path = Path(store if store is not None else default_store_path()).resolve()
+    atlas = Atlas.open(store_path)
+    arms = resolve_arms(scenarios, store=store_path, scale=scale, start=start, end=end)
+    # Check --from/--to against the asked dates now; the window is set from the runs' steps.
+    choose_window(arms, date.fromisoformat(start), date.fromisoformat(end), window_from,
+                  window_to)
+    out_dir = Path(out_dir)
+    provenance = data_provenance(store_path).get("files", [])
+    data_ids = sorted([f["file"], f["sha256"]] for f in provenance)
+    runs = run_arms(arms, n_runs, seed, out_dir=out_dir, backend=backend, workers=workers,
+                    scheduler=scheduler, force=force, data=data_ids, progress=progress)
+    first, last = member_dates(runs.files[0][0])
+    window = choose_window(arms, first, last, window_from, window_to)
+    world = World.from_atlas(atlas)
+    port_fo = {p.code: p.field_office for p in world.ports}
+    port_names = {p.code: p.name for p in world.ports}
+
+    baseline = [member_measures(path, window, port_fo) for path in runs.files[0]]
+    rows = []
+    for a, arm in enumerate(arms[1:], start=1):
+        for i, path in enumerate(runs.files[a]):
+            effects = paired_effects(baseline[i], member_measures(path, window, port_fo))
+            effects.insert(0, "seed", runs.seeds[i])
+            effects.insert(0, "member", i)
+            effects.insert(0, "arm", arm.name)
+            rows.append(effects)
+    members = pd.concat(rows, ignore_index=True)[MEMBER_COLUMNS]
+    summary = summarize_effects(members)
+
+    data: dict[str, Any] = {
+        "narcosim_version": narcosim.__version__, "command": command,
+        "baseline": arms[0].name, "arms": [a.name for a in arms],
+        "scenarios": [{"name": a.name, "title": a.title, "source": a.source,
+                       "interventions": [dict(c) for c in a.interventions]} for a in arms],
+        "seed": int(seed), "n_runs": int(n_runs), "member_seeds": list(runs.seeds),
+        "scale": int(scale), "start": start, "end": end, "window": window.to_dict(),
+        "interval": {"percentiles": list(PERCENTILES),
+                     "of": "paired member differences (numpy.percentile, linear)"},
+        "port_names": port_names,
+        "data": provenance,
+        "results": {arm.name: arm_json(summary[summary["arm"] == arm.name])
+                    for arm in arms[1:]},
+    }
+    data = jsonable(data)
+    write_json_atomic(out_dir / COMPARISON_JSON, data)
+    members.to_parquet(out_dir / MEMBERS_PARQUET, index=False)
+    summary.to_parquet(out_dir / COMPARISON_PARQUET, index=False)
+    return Comparison(out_dir, tuple(arms), runs, window, summary, members, data,
+                      time.perf_counter() - t0)
