@@ -1,0 +1,157 @@
+"""``narcosim compare``: scenarios side by side with common random numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from narcosim.analysis.compare import (
+    COMPARISON_JSON,
+    COMPARISON_PARQUET,
+    Comparison,
+    check_compare_args,
+    compare,
+)
+from narcosim.atlas.store import Atlas, default_store_path
+from narcosim.cli.app import app
+from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
+from narcosim.report.compare_report import write_compare_report
+from narcosim.run.backends import BACKENDS
+
+_out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
+DRUGS = ("all_drugs", "fentanyl", "methamphetamine", "cocaine")
+
+
+def _fmt(stat: dict[str, Any] | None, scale: float = 1.0) -> str:
+    """``mean [p5, p95]`` on one line (divided by ``scale``); n/a when undefined."""
+    if not stat or stat.get("mean") is None:
+        return "n/a"
+    text = f"{stat['mean'] / scale:,.0f}"
+    if stat.get("p5") is not None and stat.get("p95") is not None:
+        text += f" [{stat['p5'] / scale:,.0f}, {stat['p95'] / scale:,.0f}]"
+    return text
+
+
+def comparison_table(result: Comparison) -> Table:
+    """The headline table: a row per measure, a column per scenario compared."""
+    data = result.data
+    arms = data["arms"][1:]
+    table = Table(title=f"Against {data['baseline']!r}, {data['window']['from']} to "
+                        f"{data['window']['to']}: mean [90% interval]")
+    table.add_column("measure")
+    for arm in arms:
+        table.add_column(arm, justify="right")
+    res = [data["results"][arm] for arm in arms]
+    for drug in DRUGS:
+        table.add_row(f"deaths averted, {drug}",
+                      *(_fmt(r["deaths_averted"]["national"].get(drug)) for r in res))
+    table.add_row("expected deaths averted, all_drugs",
+                  *(_fmt(r["deaths_averted"]["expected_national"].get("all_drugs"))
+                    for r in res))
+    table.add_row("extra cost, US$ million",
+                  *(_fmt(r["cost"]["incremental_usd"], 1e6) for r in res))
+    table.add_row("cost per death averted, US$",
+                  *(_fmt(r["cost"]["per_death_averted"]) for r in res))
+    table.add_row("cost per expected death averted, US$",
+                  *(_fmt(r["cost"]["per_expected_death_averted"]) for r in res))
+    table.add_row("kg displaced to other field offices",
+                  *(_fmt(r["supply"]["crossing_kg_by_field_office"]["displaced_kg"])
+                    for r in res))
+    table.add_row("border seizures, kg",
+                  *(_fmt(r["enforcement"]["border_seized_kg"].get("all_drugs")) for r in res))
+    table.add_row("dealer arrests", *(_fmt(r["enforcement"]["dealer_arrests"]) for r in res))
+    return table
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Scenarios (built-in names or TOML files); the first is the baseline.")],
+    runs: Annotated[int, typer.Option("--runs", help="Members per scenario (>= 1).")] = 10,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Root seed; member i of every scenario runs on the same seed.")] = 1,
+    scale: Annotated[int, typer.Option(
+        "--scale", help="Real people per agent: 100 runs a 1:100 sample, 1 everyone.")
+    ] = DEFAULT_SCALE,
+    backend: Annotated[str, typer.Option(
+        "--backend", help=f"Where members run: {' or '.join(BACKENDS)}.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Worker processes (default: one per CPU core).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="A running Dask scheduler (tcp://HOST:PORT); needs --backend "
+        "dask.")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", help="Comparison folder; rerunning into it resumes.")] = Path("comparison"),
+    start: Annotated[str, typer.Option("--start", help="First day (YYYY-MM-DD).")
+                     ] = DEFAULT_START,
+    end: Annotated[str, typer.Option("--end", help="Last day a step may start (YYYY-MM-DD).")
+                   ] = DEFAULT_END,
+    window_from: Annotated[str | None, typer.Option(
+        "--from", help="First date counted (default: the earliest intervention start).")
+    ] = None,
+    window_to: Annotated[str | None, typer.Option(
+        "--to", help="Last date counted (default: the end of the run).")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Atlas store (default: the per-user data folder).")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace scenarios run with other settings in --out.")] = False,
+) -> None:
+    """Compare scenarios with the first: deaths averted, supply displaced, cost per death.
+
+    Every scenario runs as an ensemble on the same member seeds (common random numbers), so
+    the differences are the interventions' doing. Writes comparison.json, comparison.parquet,
+    comparison_members.parquet and compare.html in --out.
+    """
+    check_compare_args(scenarios, runs, seed, scale, backend, workers, scheduler)
+    store_path = (store if store is not None else default_store_path()).resolve()
+    command = ["narcosim", "compare", *scenarios, "--runs", str(runs), "--seed", str(seed),
+               "--scale", str(scale), "--backend", backend,
+               *(["--workers", str(workers)] if workers is not None else []),
+               "--out", str(out), "--start", start, "--end", end,
+               *(["--from", window_from] if window_from else []),
+               *(["--to", window_to] if window_to else [])]
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   console=_err, transient=True)
+    task = bar.add_task("starting", total=runs * len(scenarios))
+    started: list[bool] = []
+
+    def step(done: int, total: int, record: dict[str, Any] | None) -> None:
+        if record is None:
+            bar.start()
+            started.append(True)
+            bar.reset(task, completed=done, total=total,
+                      description=f"{done} already done" if done else backend)
+        else:
+            bar.update(task, completed=done, description=f"{record['arm']} run "
+                       f"{record['index']} in {record['wall_seconds']:.1f} s")
+
+    try:
+        result = compare(scenarios, runs, seed, out_dir=out, scale=scale, backend=backend,
+                         workers=workers, scheduler=scheduler, store=store_path, start=start,
+                         end=end, window_from=window_from, window_to=window_to, force=force,
+                         progress=step, command=command)
+    finally:
+        if started:
+            bar.stop()
+    page = write_compare_report(result.out_dir, result.data, result.summary,
+                                Atlas.open(store_path))
+    _out.print(comparison_table(result))
+    ran, skipped = len(result.runs.ran), len(result.runs.skipped)
+    _out.print(f"{len(scenarios)} scenarios x {runs} runs (seed {seed}, scale 1:{scale}): ran "
+               f"{ran}, {skipped} already done, in {result.wall_seconds:.1f} s", soft_wrap=True)
+    _out.print(f"wrote {result.out_dir / COMPARISON_JSON}, "
+               f"{result.out_dir / COMPARISON_PARQUET}, {page}", soft_wrap=True)
