@@ -19,6 +19,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     orgs_cmd,
     report_cmd,
     run_cmd,
+    validate_cmd,
 )
 from narcosim.cli.app import app
 from narcosim.errors import NarcosimError

@@ -135,6 +135,12 @@ def activity_ranking(sim: Sim, year: int = 2022) -> list[tuple[str, float]]:
     return [(states[i], float(act[i])) for i in order]
 
 
+def _activity_year(sim: Sim, preferred: int = 2022) -> int:
+    """The year to rank states in: 2022 when the run covers it, else its last year."""
+    years = sim.timeline.years
+    return preferred if (years == preferred).any() else int(years[-1])
+
+
 def summarize(sim: Sim) -> dict[str, Any]:
     """Headline figures of a finished supply run, ready for JSON."""
     r = sim.results
@@ -152,7 +158,8 @@ def summarize(sim: Sim) -> dict[str, Any]:
             for d, drug in enumerate(SUPPLY_DRUGS)
         },
         "seized_kg_by_fiscal_year": seizures_by_fiscal_year(sim),
-        "top_states_by_activity_2022": [s for s, _ in activity_ranking(sim, 2022)[:10]],
+        f"top_states_by_activity_{_activity_year(sim)}": [
+            s for s, _ in activity_ranking(sim, _activity_year(sim))[:10]],
         f"dealers_{last_year}": float(dealers[years == last_year].mean(axis=0).sum()),
         "states_with_presence": {c: int((presence[i] > 0).sum()) for i, c in enumerate(cartels)},
         "mass_balance_max_imbalance": float(np.nanmax(r["ledger"]["imbalance"])),
