@@ -12,6 +12,7 @@ from rich.console import Console
 from narcosim.cli import (  # noqa: F401  (register commands)
     atlas_cmd,
     calibrate_cmd,
+    compare_cmd,
     download_cmd,
     ensemble_cmd,
     maps_cmd,

@@ -15,8 +15,10 @@ a share of overdoses. A death counts toward every drug involved (CDC's multiple-
 convention): fentanyl when fentanyl was involved, methamphetamine and cocaine when the person
 used them, and all drugs always.
 
-The hazards are computed per (status, drug mask, state) cell, not per agent, so a step costs
-a few array passes over the agents whatever their number.
+The hazards are computed per (status, drug mask, state) cell, not per agent; the per-agent
+work of a step is one compiled pass (:mod:`narcosim.model.people_kernel`) over uniforms drawn
+from the named streams (common random numbers by slot), so it costs a few nanoseconds per
+agent whatever their number (``benchmarks/bench_people.py``).
 """
 
 from __future__ import annotations
@@ -117,6 +119,15 @@ class People(Module):
         r.define("people", {"status": STATUSES}, units="people",
                  doc="People who use drugs by status (agents x scale).")
         self.exits = np.zeros((len(GROUPS), n_s))
+        #: Public-health levers, set by interventions each step and reset after (per state):
+        #: added naloxone access, added share in treatment, multiplier on the fentanyl hazard
+        #: (test strips), multiplier on initiation (prevention).
+        self.naloxone_extra = np.zeros(n_s)
+        self.treatment_extra = np.zeros(n_s)
+        self.fentanyl_factor = np.ones(n_s)
+        self.initiation_factor = np.ones(n_s)
+        self.s_programme_reversal = self.stream("programme_reversal")
+        self.s_programme_treatment = self.stream("programme_treatment")
         self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
         self.died = np.zeros(0, dtype=np.int64)
         self.died_fentanyl = np.zeros(0, dtype=bool)
@@ -230,6 +241,7 @@ class People(Module):
             if mask & COCAINE:
                 comp[3, USING, mask] = unit_coc
         comp[:, TREATMENT] = comp[:, USING] * p.moud_risk_multiplier
+        comp[FENTANYL_COMPONENTS] *= self.fentanyl_factor
         return comp.reshape(len(COMPONENTS), -1) * dt_weeks
 
     # ------------------------------------------------------------------ step
@@ -331,6 +343,7 @@ class People(Module):
                                where=h_cell[cell_who] > 0)
         involved = detail < fent_share
         reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
+        reversed_ |= self._programme_reversals(ti, who, reversed_)
         dead = who[~reversed_]
         n_s = len(self.states)
         state_who = a["state"][who]
@@ -346,6 +359,7 @@ class People(Module):
                              len(self.population) - 1))
         other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
+        self.expected[:, :] *= 1.0 - self.naloxone_extra * p.naloxone_reversal
         self.expected[3] += other
         self._record_exits(dead)
         a.remove(dead)
@@ -356,7 +370,43 @@ class People(Module):
                      "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
         care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"], a["tol_until"],
                 u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
+        self._programme_treatment(ti)
         self._initiate(ti, avail)
+
+    def _programme_reversals(self, ti: int, who: np.ndarray, reversed_: np.ndarray) -> np.ndarray:
+        """Overdoses reversed by a naloxone programme, beyond those reversed anyway.
+
+        A programme reaching an extra share ``x`` of a state's people gives every overdose
+        there not already reversed an independent chance ``x * naloxone_reversal``, so expected
+        deaths scale by exactly ``1 - x * naloxone_reversal``.
+        """
+        if not self.naloxone_extra.any() or who.size == 0:
+            return np.zeros(who.size, dtype=bool)
+        chance = np.clip(self.naloxone_extra, 0.0, 1.0)[self.agents["state"][who]]
+        u = self.s_programme_reversal.random(ti, who)
+        return ~reversed_ & (u < chance * self.pars.naloxone_reversal)
+
+    def _programme_treatment(self, ti: int) -> None:
+        """Extra treatment entries where MOUD capacity was expanded.
+
+        Raising the long-run treatment share from ``s`` to ``s + x`` needs an entry rate of
+        ``(s + x) / (1 - s - x)`` exits' worth instead of ``s / (1 - s)``; the difference is
+        drawn for people with OUD who are using in the targeted states.
+        """
+        if not self.treatment_extra.any():
+            return
+        p, a = self.pars, self.agents
+        n = a.n_slots
+        leave = 1.0 / p.treatment_weeks
+        base = p.treatment_share
+        target = np.clip(base + self.treatment_extra, 0.0, 0.95)
+        extra_rate = np.maximum(target / (1 - target) - base / (1 - base), 0.0) * leave
+        prob = -np.expm1(-extra_rate * self.sim.dt_days / 7.0)
+        state = a["state"][:n]
+        eligible = a.alive & (a["status"][:n] == USING) & (a["group"][:n] == 0) & (prob[state] > 0)
+        slots = np.flatnonzero(eligible)
+        u = self.s_programme_treatment.random(ti, slots)
+        a["status"][slots[u < prob[state[slots]]]] = TREATMENT
 
     def _record_exits(self, slots: np.ndarray) -> None:
         group = self.agents["group"][slots]
@@ -369,7 +419,7 @@ class People(Module):
         drug_of_group = np.array([SUPPLY_DRUGS.index(d) for d in
                                   ("fentanyl", "methamphetamine", "cocaine")])
         factor = np.clip(ratio[drug_of_group], 1e-6, None) ** self.pars.initiation_elasticity
-        lam = self.exits * factor
+        lam = self.exits * factor * self.initiation_factor[None, :]
         self.exits = np.zeros_like(self.exits)
         new = self.s_entry.poisson(ti, lam)
         self._add(ti, new)
@@ -382,3 +432,7 @@ class People(Module):
         if self.record_basis:
             r["basis"][ti] = self.basis
         r["people"][ti] = count_status(a.alive, a["status"]) * self.scale
+        self.naloxone_extra[:] = 0.0
+        self.treatment_extra[:] = 0.0
+        self.fentanyl_factor[:] = 1.0
+        self.initiation_factor[:] = 1.0
