@@ -67,11 +67,13 @@ class DealerOperation(Intervention):
     def init_pre(self, sim: Sim) -> None:
         """Spread the investigations over the active weeks; declare the tallies."""
         super().init_pre(sim)
-        timeline = sim.timeline
-        dates = timeline.dates.astype("datetime64[D]")
-        start = np.datetime64(self.config.start, "D")
-        end = np.datetime64(self.config.end, "D")
-        self.n_active = max(int(((dates >= start) & (dates <= end)).sum()), 1)
+        # the investigations spread evenly over the weekly steps the operation spans — counted
+        # on the run's step grid, not cut at the run's end — so a run that ends before the
+        # operation does sees only its share of them
+        first, dt = sim.timeline.start, sim.dt_days
+        k_min = -(-(self.config.start - first).days // dt)
+        k_max = (self.config.end - first).days // dt
+        self.per_step = self.config.investigations / max(k_max - max(k_min, 0) + 1, 1)
         states = self.target.states
         self.states = states if states.any() else np.ones_like(states)
         self.tally = dict.fromkeys(("investigations", "arrests", "fentanyl_pills",
@@ -97,7 +99,7 @@ class DealerOperation(Intervention):
     def apply(self) -> None:
         """Arrest dealers and seize street stock in the targeted states this week."""
         k = self.config.intensity
-        investigations = self.config.investigations * k / self.n_active
+        investigations = self.per_step * k
         dealers_mod, dist = self.module("dealers"), self.module("distribution")
         dealers = dealers_mod.counts().sum(axis=0) * dealers_mod.scale
         prob = self.arrest_probability(dealers.astype(float), investigations)

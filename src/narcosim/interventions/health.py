@@ -13,11 +13,20 @@ from typing import ClassVar
 import numpy as np
 
 from narcosim.core.params import ParamSpec
+from narcosim.core.sim import Sim
+from narcosim.errors import ParameterError
 from narcosim.interventions.base import Intervention
 
 
 class _StateLever(Intervention):
     """A lever that acts on the targeted states (all if none)."""
+
+    def init_pre(self, sim: Sim) -> None:
+        """Check the run has people to act on."""
+        super().init_pre(sim)
+        if "people" not in sim.modules:
+            raise ParameterError(f"{self.config.label}: a {self.config.kind} intervention "
+                                 "needs the people module (this run has supply only)")
 
     def states(self) -> np.ndarray:
         """Mask of the targeted states."""

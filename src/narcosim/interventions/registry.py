@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from narcosim.errors import ParameterError
 from narcosim.interventions.base import Intervention
 from narcosim.interventions.config import InterventionConfig
 from narcosim.interventions.dealer_ops import DealerOperation
@@ -55,7 +56,10 @@ def build_interventions(configs: Sequence[InterventionConfig], inputs: SupplyInp
     """
     out = []
     for i, config in enumerate(configs):
-        target = resolve_target(config.target, inputs.world, inputs.structure, cities,
-                                where=f"interventions[{i}] ({config.label})")
+        where = f"interventions[{i}] ({config.label})"
+        target = resolve_target(config.target, inputs.world, inputs.structure, cities, where)
+        if config.kind == "leader_removal" and not target.operators.any():
+            raise ParameterError(f"{where}: a leader removal needs target.faction or "
+                                 "target.cartel")
         out.append(KINDS[config.kind](config, target, i))
     return out
