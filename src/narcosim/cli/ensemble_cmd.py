@@ -18,6 +18,7 @@ from rich.progress import (
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
 from narcosim.run.job import SCENARIOS, check_run_args
@@ -135,3 +136,6 @@ def ensemble_command(
                f"in {result.wall_seconds:.1f} s", soft_wrap=True)
     _out.print(f"wrote {result.out_dir / 'ensemble.json'}, {result.bands.bands}"
                f"{f', {result.bands.annual}' if result.bands.annual else ''}", soft_wrap=True)
+    report = write_report_safely(result.out_dir, store)
+    if report is not None:
+        _out.print(f"wrote {report}", soft_wrap=True)

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli.app import app
+from narcosim.errors import NarcosimError
 from narcosim.report.run_data import open_run
 from narcosim.report.run_report import write_run_report
 
@@ -41,3 +42,19 @@ def report_command(
     with _err.status(f"writing the report of {run_dir}"):
         path = write_run_report(run_dir, atlas, bands=bands, year=year)
     _out.print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", soft_wrap=True)
+
+
+def write_report_safely(run_dir: Path, store: Path | None) -> Path | None:
+    """Write ``report.html`` after a run; a failure warns in one line, the run stays complete.
+
+    The run folder is already complete (its manifest hashes the results, not the report), so
+    a report that cannot be drawn — e.g. a run too short to cover a CDC year — is reported
+    and can be retried with ``narcosim report``.
+    """
+    try:
+        with _err.status(f"writing the report of {run_dir}"):
+            return write_run_report(run_dir, Atlas.open(store))
+    except (NarcosimError, ValueError, KeyError) as error:
+        _err.print(f"warning: no report.html ({error}); retry with `narcosim report {run_dir}`",
+                   markup=False, soft_wrap=True)
+        return None

@@ -26,6 +26,7 @@ from rich.table import Table
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.report_cmd import write_report_safely
 from narcosim.core.sim import Sim
 from narcosim.interventions.base import Intervention
 from narcosim.model.builder import build_default_sim, load_inputs, summarize
@@ -114,6 +115,9 @@ def run_command(
                f"{timeline.dates[-1]}) in {seconds:.1f} s "
                f"({timeline.n_steps / max(seconds, 1e-9):,.0f} weeks/s)", soft_wrap=True)
     _out.print(f"wrote run folder {outcome.path}", soft_wrap=True)
+    report = write_report_safely(outcome.path, store_path)
+    if report is not None:
+        _out.print(f"wrote {report}", soft_wrap=True)
 
 
 def _summarize(sim: Sim) -> dict[str, Any]:
