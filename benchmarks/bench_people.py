@@ -14,9 +14,10 @@ Run: ``.venv/bin/python benchmarks/bench_people.py [--scales 100 10 1] [--weeks 
    numpy's element-wise work is single-threaded), so the CPU rate is the per-core rate, and
    it is the steadier one on a shared machine.
 2. **Mesa.** In this process: narcosim's people at 1:114 (about 100,000 agents) for
-   ``--mesa-weeks`` weeks, then ``benchmarks/mesa_people.py`` (one Python object per agent,
-   the same overdose rules and tables, without care or initiation) on the very same agents,
-   and their ratio. Both models' first-week expected deaths are printed as a check that they
+   ``--mesa-weeks`` weeks (``--repeats`` fresh runs, the median rate, as one run takes a
+   fraction of a second), then ``benchmarks/mesa_people.py`` (one Python object per agent, the
+   same overdose and care rules and tables, without initiation) on the very same agents, and
+   their ratio. Both models' first-week expected deaths are printed as a check that they
    apply the same rules.
 3. **Full model** (``--full``): the whole default model at 1:1, 2015–2026
    (``build_default_sim(atlas, scale=1)``), in a fresh process: wall and CPU time and peak
@@ -87,6 +88,7 @@ def timed_people(sim) -> dict:
     return {"scale": people.scale, "weeks": sim.timeline.n_steps, "agents_start": alive0,
             "agents_end": people.agents.n_alive, "slots_end": people.agents.n_slots,
             "agent_steps": agent_steps, "slot_steps": float(slot_steps[0]),
+            "by_status_end": np.asarray(sim.results["people"]["people"])[-1].tolist(),
             "wall_s": wall, "cpu_s": cpu}
 
 
@@ -128,13 +130,16 @@ def in_child(args: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def side_by_side(store: Path, sold: np.ndarray, weeks: int) -> dict:
+def side_by_side(store: Path, sold: np.ndarray, weeks: int, repeats: int) -> dict:
     """narcosim's people and the Mesa version on the same ~100,000 agents, in this process."""
     sys.path.insert(0, str(Path(__file__).parent))
     from mesa_people import from_people
 
     warm_up(store, sold)
-    ours = timed_people(people_run(store, sold, MESA_SCALE, weeks))
+    runs = [timed_people(people_run(store, sold, MESA_SCALE, weeks)) for _ in range(repeats)]
+    ours = dict(runs[0])
+    ours["wall_s"] = float(np.median([r["wall_s"] for r in runs]))
+    ours["cpu_s"] = float(np.median([r["cpu_s"] for r in runs]))
     reference = people_run(store, sold, MESA_SCALE, weeks)
     model = from_people(reference.modules["people"], sold, weeks)
     n0 = len(model.agents)
@@ -144,13 +149,13 @@ def side_by_side(store: Path, sold: np.ndarray, weeks: int) -> dict:
         mesa_steps += len(model.agents)
         model.step()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    by_status = np.bincount([a.status for a in model.agents], minlength=4) * MESA_SCALE
     check = people_run(store, sold, MESA_SCALE, 1, other_deaths=0.0).run()
     first_ours = np.asarray(check.results["people"]["expected_deaths"])[0].sum(axis=1)
     first_mesa = np.array(model.history[0]["expected"]).sum(axis=1)
     return {"ours": ours, "mesa": {"agents_start": n0, "agent_steps": float(mesa_steps),
                                    "wall_s": wall, "cpu_s": cpu, "weeks": weeks,
-                                   "deaths": float(sum(sum(h["deaths"][3])
-                                                       for h in model.history))},
+                                   "by_status_end": by_status.tolist()},
             "first_week_expected": {"narcosim": first_ours.tolist(),
                                     "mesa": first_mesa.tolist()}}
 
@@ -167,6 +172,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=None,
                         help="weeks per scale run (default: all of 2015-2026)")
     parser.add_argument("--mesa-weeks", type=int, default=26)
+    parser.add_argument("--repeats", type=int, default=9,
+                        help="narcosim runs in the side-by-side (median time)")
     parser.add_argument("--full", action="store_true",
                         help="also run the whole default model at 1:1 (several minutes)")
     parser.add_argument("--store", type=Path, default=None)
@@ -222,19 +229,19 @@ def main() -> None:
         if args.mesa_weeks > 0:
             import mesa
 
-            r = side_by_side(store, sold, args.mesa_weeks)
+            r = side_by_side(store, sold, args.mesa_weeks, args.repeats)
             ours, theirs = r["ours"], r["mesa"]
             cmp = Table(title=f"Same overdose rules, same ~100,000 agents (1:{MESA_SCALE}), "
                               f"{args.mesa_weeks} weeks, in one process")
             for col in ("model", "agents", "agent-steps", "wall s", "CPU s", "M/s wall",
                         "M/CPU-s"):
                 cmp.add_column(col, justify="right")
-            cmp.add_row("narcosim (numba kernels, with care and initiation)",
+            cmp.add_row(f"narcosim (numba kernels; median of {args.repeats} runs)",
                         f"{ours['agents_start']:,}", f"{ours['agent_steps']:.3g}",
                         f"{ours['wall_s']:.2f}", f"{ours['cpu_s']:.2f}",
                         rate(ours["agent_steps"], ours["wall_s"]),
                         rate(ours["agent_steps"], ours["cpu_s"]))
-            cmp.add_row(f"Mesa {mesa.__version__} (object per agent, overdoses only)",
+            cmp.add_row(f"Mesa {mesa.__version__} (object per agent, no initiation)",
                         f"{theirs['agents_start']:,}", f"{theirs['agent_steps']:.3g}",
                         f"{theirs['wall_s']:.2f}", f"{theirs['cpu_s']:.2f}",
                         rate(theirs["agent_steps"], theirs["wall_s"]),
@@ -252,6 +259,11 @@ def main() -> None:
                           + ", ".join(f"{x:,.3f}" for x in fw["narcosim"]) + "; Mesa "
                           + ", ".join(f"{x:,.3f}" for x in fw["mesa"])
                           + f"; largest relative difference {gap:.1e}")
+            console.print(f"people by status after {args.mesa_weeks} weeks (using, treatment, "
+                          "remission, incarcerated): narcosim "
+                          + ", ".join(f"{x:,.0f}" for x in ours["by_status_end"]) + "; Mesa "
+                          + ", ".join(f"{x:,.0f}" for x in theirs["by_status_end"])
+                          + " (different random numbers; Mesa has no newcomers)")
 
         if args.full:
             console.print("full default model at 1:1, 2015-2026 ...", style="dim")

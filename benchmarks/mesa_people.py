@@ -1,13 +1,14 @@
 """The people module's overdose rules as a Mesa 3 model: one Python object per agent.
 
 A yardstick for ``benchmarks/bench_people.py``: the same rules as
-:class:`narcosim.model.people.People` for the part of a step that matters most (each live
-agent's drug mask and (status, drugs, state) cell, its weekly overdose probability from the
-same per-cell tables, lost tolerance, the overdose draw, fentanyl involvement, reversal by
-naloxone, death, and expected deaths by state), written the Mesa way: ``Person`` agents with
-attributes, ``model.agents.do("step")`` each week, draws from ``model.random``. Care
-transitions and initiation are left out, so the Mesa model does *less* per agent-step than
-narcosim's (the ratio the benchmark prints is conservative).
+:class:`narcosim.model.people.People` for the per-agent part of a step (each live agent's
+drug mask and (status, drugs, state) cell, its weekly overdose probability from the same
+per-cell tables, lost tolerance, the overdose draw, fentanyl involvement, reversal by
+naloxone, death, expected deaths by state, then its care transition: treatment, prison,
+remission, relapse with lost tolerance, quitting), written the Mesa way: ``Person`` agents
+with attributes, ``model.agents.do("step")`` each week, draws from ``model.random``.
+Initiation (new people replacing those who left) is left out, so the Mesa model does a
+little *less* per week than narcosim's (the ratio the benchmark prints is conservative).
 
 The population and the tables come from a narcosim ``People`` instance (:func:`from_people`),
 so the first week's expected deaths of the two must agree to rounding; the benchmark checks.
@@ -85,7 +86,12 @@ class Person(mesa.Agent):
         return METH if self.group == 1 else COCAINE
 
     def step(self) -> None:
-        """Overdose risk, draw, naloxone and death."""
+        """Overdose risk, draw, naloxone and death; then care for the living."""
+        if self.overdose():
+            self.care()
+
+    def overdose(self) -> bool:
+        """Overdose risk, draw, naloxone and death; whether the agent is still alive."""
         m = self.model
         t = m.tables
         mask = self.drugs(t)
@@ -104,7 +110,7 @@ class Person(mesa.Agent):
             m.overdoses += 1
             fentanyl = m.random.random() < fent
             if has_naloxone and m.random.random() < m.reversal:
-                return
+                return True
             m.deaths[3][self.state] += m.scale
             if fentanyl:
                 m.deaths[0][self.state] += m.scale
@@ -113,6 +119,32 @@ class Person(mesa.Agent):
             if mask & COCAINE:
                 m.deaths[2][self.state] += m.scale
             self.remove()
+            return False
+        return True
+
+    def care(self) -> None:
+        """Treatment, prison, remission, relapse and quitting against one uniform."""
+        m = self.model
+        r = m.care_rates
+        u = m.random.random()
+        if u >= r[10]:
+            return
+        if self.status == 0:
+            g = 3 if self.group == 0 else 0
+            if u < r[g]:
+                self.status = 1
+            elif u < r[g + 1]:
+                self.status = 3
+            elif u < r[g + 2]:
+                self.remove()
+        elif self.status == 1:
+            if u < r[6]:
+                if u < r[7]:
+                    self.status = 2
+                else:
+                    self.status, self.tol_until = 0, m.week + m.tol_weeks
+        elif (self.status == 2 and u < r[8]) or (self.status == 3 and u < r[9]):
+            self.status, self.tol_until = 0, m.week + m.tol_weeks
 
 
 class PeopleModel(mesa.Model):
@@ -125,12 +157,19 @@ class PeopleModel(mesa.Model):
         n_states: Number of states.
         reversal: Probability naloxone at hand reverses an overdose.
         scale: People per agent.
+        care_rates: Care thresholds (non-opioid then opioid users' cut to treatment, cut to
+            prison, cut to quitting; leaving treatment, remission, relapse, release; and the
+            largest of them), as ``People._care_rates`` gives them.
+        tol_weeks: Weeks of lost tolerance after returning to use.
         seed: Seed of ``model.random``.
     """
 
     def __init__(self, agents: dict[str, Sequence[Any]], tables: list[StepTables],
-                 n_states: int, reversal: float, scale: int, seed: int = 1) -> None:
+                 n_states: int, reversal: float, scale: int, care_rates: Sequence[float],
+                 tol_weeks: int, seed: int = 1) -> None:
         super().__init__(seed=seed)
+        self.care_rates = tuple(care_rates)
+        self.tol_weeks = tol_weeks
         self.tables_by_week = tables
         self.n_states = n_states
         self.reversal = reversal
@@ -186,8 +225,9 @@ def from_people(people: Any, sold: np.ndarray, weeks: int, seed: int = 1) -> Peo
         fent = np.divide(hf, h, out=np.zeros_like(h), where=h > 0)
         tables.append(StepTables(p_cell, fent, people.meth_among_oud(year),
                                  p.cocaine_among_oud, people.naloxone_access(year)))
+    rates, tol_weeks = people._care_rates()
     return PeopleModel(columns, tables, len(people.states), p.naloxone_reversal,
-                       people.scale, seed)
+                       people.scale, rates, tol_weeks, seed)
 
 
 def synthetic(n: int = 100_000, weeks: int = 4, n_states: int = 51, seed: int = 1
@@ -201,7 +241,8 @@ def synthetic(n: int = 100_000, weeks: int = 4, n_states: int = 51, seed: int = 
               "status": [0] * n, "nal_u": rng.random(n).tolist(), "tol_until": [-1] * n}
     tables = [StepTables(rng.random((2, cells)) * 2e-3, rng.random(cells), 0.3, 0.3, 0.2)
               for _ in range(weeks)]
-    return PeopleModel(agents, tables, n_states, 0.9, 100, seed)
+    care = (0.0, 0.001, 0.003, 0.008, 0.009, 0.009, 0.038, 0.011, 0.01, 0.038, 0.038)
+    return PeopleModel(agents, tables, n_states, 0.9, 100, care, 2, seed)
 
 
 if __name__ == "__main__":

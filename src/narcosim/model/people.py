@@ -33,7 +33,6 @@ from narcosim.core.params import ParamSpec
 from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
 from narcosim.model.drugs import SUPPLY_DRUGS
-from narcosim.model.people_kernel import care_of, count_status, step_pass
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.potency import lethal_share
 
@@ -90,6 +89,10 @@ class People(Module):
     # ------------------------------------------------------------------ setup
     def init_pre(self, sim: Sim) -> None:
         """Create the agents, streams and results."""
+        # the compiled kernels (numba) load when a run starts, not with every import (the CLI)
+        from narcosim.model import people_kernel
+
+        self.kernel = people_kernel
         n_s = len(self.states)
         self.agents = Agents({"state": (np.int16, 0), "group": (np.int8, 0),
                               "meth_u": (np.float32, 1.0), "coc_u": (np.float32, 1.0),
@@ -331,7 +334,7 @@ class People(Module):
                             self.scale], dtype=float)
         fields = (a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"], a["status"],
                   a["nal_u"], a["tol_until"])
-        who, self.expected, basis = step_pass(
+        who, self.expected, basis = self.kernel.step_pass(
             *fields, u_od, u_care, _HALF_ULP, ti, thresholds, p_cell, fent_cell, weights,
             len(self.states), comp, self.record_basis, rates, ti + tol_weeks, self.exits)
         if self.record_basis:
@@ -368,8 +371,8 @@ class People(Module):
         self.last = {"deaths": deaths, "expected_deaths": self.expected,
                      "overdoses": np.bincount(state_who, minlength=n_s) * self.scale,
                      "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
-        care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"], a["tol_until"],
-                u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
+        self.kernel.care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"],
+                            a["tol_until"], u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
         self._programme_treatment(ti)
         self._initiate(ti, avail)
 
@@ -431,7 +434,7 @@ class People(Module):
             r[key][ti] = self.last[key]
         if self.record_basis:
             r["basis"][ti] = self.basis
-        r["people"][ti] = count_status(a.alive, a["status"]) * self.scale
+        r["people"][ti] = self.kernel.count_status(a.alive, a["status"]) * self.scale
         self.naloxone_extra[:] = 0.0
         self.treatment_extra[:] = 0.0
         self.fentanyl_factor[:] = 1.0
