@@ -161,7 +161,8 @@ def all_levers(intensity: float, kinds=tuple(KINDS)) -> str:
     blocks = []
     for kind in kinds:
         extra = "investigations = 500\n" if kind == "dealer_operation" else ""
-        extra += "release_probability = 0.0\n" if kind == "leader_removal" else ""
+        extra += ('release_probability = 0.0\n[interventions.target]\n'
+                  'faction = "sinaloa.chapitos"\n' if kind == "leader_removal" else "")
         blocks.append(f'[[interventions]]\nkind = "{kind}"\nstart = {LEVER_START}\n'
                       f"end = {LEVER_END}\nintensity = {intensity}\nannual_cost = 1e6\n{extra}")
     return '[scenario]\nname = "All levers"\n\n' + "\n".join(blocks)

@@ -43,7 +43,7 @@ def export(
     graph = world.graph(year=year)
     path = world.to_graphml(graphml, year=year)
     _out.print(f"wrote {path}: {graph.number_of_nodes()} nodes, "
-               f"{graph.number_of_edges()} edges", markup=False)
+               f"{graph.number_of_edges()} edges", markup=False, soft_wrap=True)
 
 
 @network_app.command("show")

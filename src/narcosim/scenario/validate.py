@@ -276,6 +276,10 @@ def _check_targets(data: dict[str, Any], refs: WorldRefs) -> dict[tuple, str]:
     items = data.get("interventions")
     for i, item in enumerate(items if isinstance(items, list) else []):
         target = item.get("target") if isinstance(item, dict) else None
+        if isinstance(item, dict) and item.get("kind") == "leader_removal" and not (
+                isinstance(target, dict) and (target.get("faction") or target.get("cartel"))):
+            out[("interventions", i, "kind")] = ("a leader removal needs target.faction or "
+                                                 "target.cartel")
         if not isinstance(target, dict):
             continue
         checks: list[tuple[tuple, dict[str, Any]]] = []
