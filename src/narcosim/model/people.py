@@ -34,6 +34,7 @@ from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
+from narcosim.model.people_programmes import programme_reversals, programme_treatment
 from narcosim.model.potency import lethal_share
 
 OPIOID, METH, COCAINE = 1, 2, 4
@@ -346,7 +347,7 @@ class People(Module):
                                where=h_cell[cell_who] > 0)
         involved = detail < fent_share
         reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
-        reversed_ |= self._programme_reversals(ti, who, reversed_)
+        reversed_ |= programme_reversals(self, ti, who, reversed_)
         dead = who[~reversed_]
         n_s = len(self.states)
         state_who = a["state"][who]
@@ -373,43 +374,8 @@ class People(Module):
                      "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
         self.kernel.care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"],
                             a["tol_until"], u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
-        self._programme_treatment(ti)
+        programme_treatment(self, ti)
         self._initiate(ti, avail)
-
-    def _programme_reversals(self, ti: int, who: np.ndarray, reversed_: np.ndarray) -> np.ndarray:
-        """Overdoses reversed by a naloxone programme, beyond those reversed anyway.
-
-        A programme reaching an extra share ``x`` of a state's people gives every overdose
-        there not already reversed an independent chance ``x * naloxone_reversal``, so expected
-        deaths scale by exactly ``1 - x * naloxone_reversal``.
-        """
-        if not self.naloxone_extra.any() or who.size == 0:
-            return np.zeros(who.size, dtype=bool)
-        chance = np.clip(self.naloxone_extra, 0.0, 1.0)[self.agents["state"][who]]
-        u = self.s_programme_reversal.random(ti, who)
-        return ~reversed_ & (u < chance * self.pars.naloxone_reversal)
-
-    def _programme_treatment(self, ti: int) -> None:
-        """Extra treatment entries where MOUD capacity was expanded.
-
-        Raising the long-run treatment share from ``s`` to ``s + x`` needs an entry rate of
-        ``(s + x) / (1 - s - x)`` exits' worth instead of ``s / (1 - s)``; the difference is
-        drawn for people with OUD who are using in the targeted states.
-        """
-        if not self.treatment_extra.any():
-            return
-        p, a = self.pars, self.agents
-        n = a.n_slots
-        leave = 1.0 / p.treatment_weeks
-        base = p.treatment_share
-        target = np.clip(base + self.treatment_extra, 0.0, 0.95)
-        extra_rate = np.maximum(target / (1 - target) - base / (1 - base), 0.0) * leave
-        prob = -np.expm1(-extra_rate * self.sim.dt_days / 7.0)
-        state = a["state"][:n]
-        eligible = a.alive & (a["status"][:n] == USING) & (a["group"][:n] == 0) & (prob[state] > 0)
-        slots = np.flatnonzero(eligible)
-        u = self.s_programme_treatment.random(ti, slots)
-        a["status"][slots[u < prob[state[slots]]]] = TREATMENT
 
     def _record_exits(self, slots: np.ndarray) -> None:
         group = self.agents["group"][slots]
