@@ -23,11 +23,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
-from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script
+from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.run_report import usa_topojson
 
 COMPARE_HTML = "compare.html"
@@ -201,18 +200,7 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
     numbers = json.dumps(data, allow_nan=False).replace("</", "<\\/")
     title = f"narcosim comparison: {', '.join(arms)} vs {data['baseline']}"
     geo = geo_assets_script({TOPOJSON_NAME: topojson})
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
-{geo}
-</head>
-<body>
-<h1>{_e(title)}</h1>
+    return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
 {_header(data)}
 <h2>Headline</h2>
 <p class="note">Each scenario against the baseline, member by member on the same seeds (common

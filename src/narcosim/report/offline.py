@@ -24,6 +24,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from narcosim.errors import DataValidationError, ParameterError
 
@@ -177,3 +178,29 @@ def write_png(
         finally:
             pio.defaults.topojson = previous
     return path
+
+
+def page_head(title: str, css: str, head_extra: str = "") -> str:
+    """The opening of a self-contained report page, up to and including ``<body>``.
+
+    Args:
+        title: Page title (plain text; escaped here).
+        css: The page's style sheet.
+        head_extra: More head content, e.g. :func:`geo_assets_script` output, which must come
+            after plotly.js and before any figure.
+
+    Returns:
+        ``<!DOCTYPE html>`` … ``<body>`` with plotly.js inlined once.
+    """
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{css}</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+{head_extra}
+</head>
+<body>
+"""

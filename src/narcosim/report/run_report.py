@@ -23,13 +23,12 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.report.maps import drug_label
-from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script
+from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.run_charts import deaths_chart, default_map_year, state_maps
 from narcosim.report.run_data import ReportData, load_report_data, open_run
 from narcosim.run.manifest import jsonable
@@ -224,18 +223,7 @@ def render_run_report(data: ReportData, atlas: Atlas, year: int | None = None) -
     map_html = "".join(f'<div class="map">{_figure(fig, key)}</div>' for key, fig, _ in maps)
     band_note = ("Shaded: 5–95% of the runs' national totals." if data.has_bands()
                  else "Single run: no bands (run an ensemble for them).")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
-{geo}
-</head>
-<body>
-<h1>{_e(title)}</h1>
+    return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
 {_header(data)}
 <h2>Overdose deaths by drug: simulated vs CDC</h2>
 <p class="note">Annual sums of the weekly simulated deaths by calendar year: expected (the
