@@ -9,7 +9,8 @@ measure                       level: key      from
 ============================  ==============  ==========================================
 ``deaths``                    national: US,   ``people/deaths`` (drug incl. ``all_drugs``)
                               state: postal
-``expected_deaths``           national: US    ``people/expected_deaths`` (the draws' mean)
+``expected_deaths``           national: US,   ``people/expected_deaths`` (the draws' mean)
+                              state: postal
 ``crossing_kg``               port: code,     ``trafficking/crossing_kg``
                               field_office
 ``hub_throughput_kg``         hub: name       ``distribution/hub_throughput_kg``
@@ -155,6 +156,9 @@ def member_measures(path: Path, window: Window, port_field_office: Mapping[str, 
 
     expected = _sum_by(_block(frame, "people", "expected_deaths"), ["drug"])
     parts.append(_rows("expected_deaths", "national", NATIONAL[1],
+                       expected["drug"].astype(str), expected["value"]))
+    expected = _sum_by(_block(frame, "people", "expected_deaths"), ["state", "drug"])
+    parts.append(_rows("expected_deaths", "state", expected["state"].astype(str),
                        expected["drug"].astype(str), expected["value"]))
 
     crossing = _block(frame, "trafficking", "crossing_kg")

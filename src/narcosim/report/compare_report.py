@@ -90,7 +90,12 @@ def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug
 
 
 def _state_map(summary: pd.DataFrame, arm: str) -> go.Figure:
-    rows = summary[(summary["arm"] == arm) & (summary["measure"] == "deaths_averted")
+    # expected deaths (the draws' mean) map the effect without the sampling noise of counts
+    measure = ("expected_deaths_averted"
+               if (summary["measure"] == "expected_deaths_averted").any()
+               and (summary[summary["measure"] == "expected_deaths_averted"]["level"]
+                    == "state").any() else "deaths_averted")
+    rows = summary[(summary["arm"] == arm) & (summary["measure"] == measure)
                    & (summary["level"] == "state") & (summary["drug"] == "all_drugs")]
     peak = float(rows["mean"].abs().max()) or 1.0
     fig = go.Figure(go.Choropleth(
@@ -98,7 +103,8 @@ def _state_map(summary: pd.DataFrame, arm: str) -> go.Figure:
         colorscale="RdBu", zmid=0, zmin=-peak, zmax=peak, meta={"arm": arm, "chart": "map"},
         colorbar={"title": "averted"},
         hovertemplate="%{location}: %{z:,.0f} deaths averted<extra></extra>"))
-    fig.update_layout(title=f"{arm}: deaths averted by state (all drugs, mean)",
+    kind = "expected" if measure.startswith("expected") else "counted"
+    fig.update_layout(title=f"{arm}: {kind} deaths averted by state (all drugs, mean)",
                       geo={"scope": "usa"}, height=380, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     return fig
 
