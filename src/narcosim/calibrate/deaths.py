@@ -11,21 +11,17 @@ mean absolute percentage error (MAPE) per drug and the pooled state-year R².
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
-import optuna
 import pandas as pd
 
-from narcosim import __version__
 from narcosim.atlas.store import Atlas
 from narcosim.core.sim import Sim
 from narcosim.core.time import Timeline
 from narcosim.errors import ParameterError
 from narcosim.model.builder import DEFAULT_START, build_sim
-from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.people import DEATH_KEYS, People
 from narcosim.model.replay import MarketReplay
@@ -160,14 +156,22 @@ def hold_market_shares(inputs: SupplyInputs, last_year: int) -> SupplyInputs:
     return dataclasses.replace(inputs, demand_share=share)
 
 
-def _annual_basis(sim: Sim, inputs: SupplyInputs, years: Sequence[int]) -> np.ndarray:
-    """Unit contributions per (coefficient, drug key, year, state), other deaths included."""
+def annual_basis(sim: Sim, population: np.ndarray, first_year: int,
+                 years: Sequence[int]) -> np.ndarray:
+    """Unit contributions per (coefficient, drug key, year, state), other deaths included.
+
+    Args:
+        sim: A finished people-only run with ``record_basis``.
+        population: State populations, (years, states), from ``first_year``.
+        first_year: Calendar year of ``population[0]``.
+        years: The fit years.
+    """
     basis = np.asarray(sim.results["people"]["basis"])  # (steps, comps, keys, states)
     yrs = sim.timeline.years
     per_year = np.stack([basis[yrs == y].sum(axis=0) for y in years], axis=2)
     other = np.zeros((1, *per_year.shape[1:]))
-    pop = np.array([inputs.world.population_in(int(y)) for y in years], dtype=float)
-    other[0, DEATH_KEYS.index("all_drugs")] = pop / 1e5
+    rows = np.clip(np.asarray(years) - first_year, 0, len(population) - 1)
+    other[0, DEATH_KEYS.index("all_drugs")] = np.asarray(population, dtype=float)[rows] / 1e5
     return np.concatenate([per_year, other], axis=0)
 
 
@@ -202,77 +206,3 @@ def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
     scale = np.maximum(np.abs(a).max(axis=0), 1e-300)
     coef, _ = nnls(a / scale, b, maxiter=5000)
     return coef / scale
-
-
-def calibrate_deaths(
-    inputs: SupplyInputs,
-    targets: DeathTargets,
-    *,
-    seed: int = 1,
-    trials: int = 40,
-    scale: int = 1000,
-    progress: Callable[[int, int, float], None] | None = None,
-) -> tuple[FittedPeople, pd.DataFrame]:
-    """Fit the overdose-risk parameters to CDC's deaths.
-
-    Optuna (TPE, seeded) searches the shape parameters; inside each trial the linear risk
-    coefficients are solved exactly by non-negative least squares.
-
-    Args:
-        inputs: Supply inputs (their market shares decide what the people see).
-        targets: CDC deaths to fit (the years set the fit window).
-        seed: Seed of the runs and of the sampler.
-        trials: Optuna trials.
-        scale: People per agent in the trial runs.
-        progress: Called as ``progress(trial, trials, best_value)``.
-
-    Returns:
-        The fit and its fit table (from a check run with the fitted values).
-    """
-    if trials < 1:
-        raise ParameterError(f"trials must be >= 1, got {trials}")
-    end = f"{targets.years[-1]}-12-31"
-    sold = record_market(inputs, seed, end)
-    start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}
-
-    def solve(shape: dict[str, float], coefs: dict[str, float]) -> dict[str, float]:
-        sim = people_sim(inputs, sold, seed=seed, scale=scale, end=end,
-                         pars={**shape, **coefs}, basis=True).run()
-        coef = solve_linear(_annual_basis(sim, inputs, targets.years), targets)
-        return dict(zip(LINEAR, coef.tolist(), strict=True))
-
-    def score(pars: dict[str, float]) -> tuple[float, pd.DataFrame]:
-        sim = people_sim(inputs, sold, seed=seed, scale=scale, end=end, pars=pars).run()
-        table = fit_table(annual_deaths(sim, targets.years), targets)
-        return objective_value(table), table
-
-    def objective(trial: optuna.Trial) -> float:
-        shape = {name: trial.suggest_float(name, lo, hi, log=log)
-                 for name, (lo, hi, log) in SEARCH_SPACE.items()}
-        coefs = solve(shape, start)
-        trial.set_user_attr("coefficients", coefs)
-        value = score({**shape, **coefs})[0]
-        return value
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
-    for i in range(trials):
-        study.optimize(objective, n_trials=1)
-        if progress is not None:
-            progress(i + 1, trials, float(study.best_value))
-    shape = dict(study.best_params)
-    coefs = solve(shape, study.best_trial.user_attrs["coefficients"])  # refine once
-    best = {**shape, **coefs}
-    value, table = score(best)
-    meta = {
-        "command": f"narcosim calibrate --seed {seed} --trials {trials} --scale {scale} "
-                   f"--years {targets.years[0]}-{targets.years[-1]}",
-        "seed": seed, "trials": trials, "scale": scale,
-        "fit_years": [targets.years[0], targets.years[-1]],
-        "objective": value,
-        "fit": table.to_dict(orient="records"),
-        "narcosim_version": __version__,
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    return FittedPeople(best, meta), table

@@ -153,6 +153,12 @@ def calibrate(
         "fentanyl,methamphetamine,cocaine,all_drugs"),
     fit: Annotated[Path | None, typer.Option("--fit", help="People fit to report "
                                                            "(default: the packaged fit).")] = None,
+    backend: Annotated[str | None, typer.Option(
+        "--backend", help="Run trials in batches on the ensembles' 'local' pool or 'dask' "
+                          "(default: one by one here).")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Trials per batch / workers.")] = 2,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address (with --backend dask).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the new fit here.")] = None,
     save_default: Annotated[bool, typer.Option(
         "--save-default", help="Overwrite the packaged fit the default scenario uses.")] = False,
@@ -161,6 +167,7 @@ def calibrate(
     if ctx.invoked_subcommand is not None:
         return
     from narcosim.calibrate import deaths as cal
+    from narcosim.calibrate.optimise import calibrate_deaths
     from narcosim.model.fitted_people import DEFAULT_PEOPLE_FIT, FittedPeople
 
     if seed < 0:
@@ -191,9 +198,14 @@ def calibrate(
             raise ParameterError("--backtest needs fit years on both sides of 2021/2022")
         inputs = cal.hold_market_shares(inputs, train[-1])
         targets = cal.death_targets(atlas, inputs.world.states, train, drug_list)
+    if backend is not None:
+        from narcosim.run.backends import check_backend_args
+
+        check_backend_args(backend, workers, scheduler)
     with _out.status("fitting to CDC deaths") as status:
-        fitted, table = cal.calibrate_deaths(
-            inputs, targets, seed=seed, trials=trials, scale=scale or 1000,
+        fitted, table = calibrate_deaths(
+            inputs, targets, seed=seed, trials=trials, scale=scale or 1000, backend=backend,
+            workers=workers, scheduler=scheduler,
             progress=lambda i, n, b: status.update(f"trial {i}/{n}: best {b:.4f}"))
     _out.print(f"fitted: {fitted.pars}")
     if backtest:

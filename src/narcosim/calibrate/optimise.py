@@ -1,0 +1,179 @@
+"""The deaths fit's optimiser: Optuna over the shape parameters, NNLS inside each trial.
+
+A trial is self-contained (:class:`TrialContext` holds the recorded market, the targets and
+what the people module needs), so trials can run in this process or — in batches asked of
+Optuna at once and told back in trial order — on the same process pool or Dask cluster the
+ensembles use (:func:`narcosim.run.backends.run_jobs`). The result depends on the seed and the
+batch size (``workers``), not on the backend or the order in which trials finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from narcosim import __version__
+from narcosim.calibrate.deaths import (
+    LINEAR,
+    SEARCH_SPACE,
+    DeathTargets,
+    annual_basis,
+    annual_deaths,
+    fit_table,
+    objective_value,
+    record_market,
+    solve_linear,
+)
+from narcosim.core.sim import Sim
+from narcosim.core.time import Timeline
+from narcosim.errors import ParameterError
+from narcosim.model.builder import DEFAULT_START
+from narcosim.model.fitted_people import FittedPeople
+from narcosim.model.inputs import SupplyInputs
+from narcosim.model.people import People
+from narcosim.model.replay import MarketReplay
+from narcosim.run.backends import run_jobs
+
+#: Upper bounds of the linearly solved parameters (their specs' ``high``).
+_BOUNDS: dict[str, float] = {s.name: (np.inf if s.high is None else float(s.high))
+                             for s in People.param_specs if s.name in LINEAR}
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """Everything a trial needs, picklable: people inputs, the recorded market, the targets."""
+
+    population: np.ndarray
+    first_year: int
+    states: tuple[str, ...]
+    prevalence: np.ndarray
+    sold: np.ndarray
+    targets: DeathTargets
+    seed: int
+    scale: int
+    end: str
+
+    def sim(self, pars: dict[str, float], basis: bool = False) -> Sim:
+        """A people-only run over the recorded market."""
+        people = People(self.population, self.first_year, self.states, self.scale,
+                        market="market_replay", prevalence=self.prevalence,
+                        record_basis=basis, pars=pars)
+        return Sim([MarketReplay(self.sold), people], Timeline(DEFAULT_START, self.end),
+                   seed=self.seed, name="people")
+
+    def solve(self, shape: dict[str, float], coefs: dict[str, float]) -> dict[str, float]:
+        """The linear coefficients that best fit, given the shape parameters."""
+        sim = self.sim({**shape, **coefs}, basis=True).run()
+        basis = annual_basis(sim, self.population, self.first_year, self.targets.years)
+        coef = solve_linear(basis, self.targets)
+        # keep each coefficient within its parameter's bounds (binds only in odd corners of
+        # the search, e.g. very short fit windows; otherwise this leaves the solution as is)
+        high = np.array([_BOUNDS[name] for name in LINEAR])
+        return dict(zip(LINEAR, np.minimum(coef, high).tolist(), strict=True))
+
+    def score(self, pars: dict[str, float]) -> tuple[float, pd.DataFrame]:
+        """The objective and fit table of one parameter set."""
+        sim = self.sim(pars).run()
+        table = fit_table(annual_deaths(sim, self.targets.years), self.targets)
+        return objective_value(table), table
+
+
+def evaluate_trial(ctx: TrialContext, number: int, shape: dict[str, float],
+                   start: dict[str, float]) -> tuple[int, float, dict[str, float]]:
+    """One trial: solve the coefficients for ``shape``, then score (a top-level, picklable job)."""
+    coefs = ctx.solve(shape, start)
+    return number, ctx.score({**shape, **coefs})[0], coefs
+
+
+def _suggest(trial: optuna.Trial) -> dict[str, float]:
+    return {name: trial.suggest_float(name, lo, hi, log=log)
+            for name, (lo, hi, log) in SEARCH_SPACE.items()}
+
+
+def calibrate_deaths(
+    inputs: SupplyInputs,
+    targets: DeathTargets,
+    *,
+    seed: int = 1,
+    trials: int = 40,
+    scale: int = 1000,
+    backend: str | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> tuple[FittedPeople, pd.DataFrame]:
+    """Fit the overdose-risk parameters to CDC's deaths.
+
+    Optuna (TPE, seeded) searches the shape parameters; inside each trial the linear risk
+    coefficients are solved exactly by non-negative least squares.
+
+    Args:
+        inputs: Supply inputs (their market shares decide what the people see).
+        targets: CDC deaths to fit (the years set the fit window).
+        seed: Seed of the runs and of the sampler.
+        trials: Optuna trials.
+        scale: People per agent in the trial runs.
+        backend: None runs trials here one by one; ``local`` or ``dask`` runs them in batches
+            of ``workers`` on the ensembles' process pool or Dask cluster.
+        workers: Trials per batch (and worker processes).
+        scheduler: A Dask scheduler's address (``dask`` only).
+        progress: Called as ``progress(trial, trials, best_value)``.
+
+    Returns:
+        The fit and its fit table (from a check run with the fitted values).
+    """
+    if trials < 1:
+        raise ParameterError(f"trials must be >= 1, got {trials}")
+    if workers < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers}")
+    end = f"{targets.years[-1]}-12-31"
+    world = inputs.world
+    ctx = TrialContext(np.asarray(world.population), world.years[0], world.states,
+                       np.asarray(inputs.prior_overdose_rate), record_market(inputs, seed, end),
+                       targets, seed, scale, end)
+    start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize",
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    batch = 1 if backend is None else workers
+    done = 0
+    while done < trials:
+        asked = [study.ask() for _ in range(min(batch, trials - done))]
+        jobs = [(ctx, t.number, _suggest(t), start) for t in asked]
+        results = _run(jobs, backend, workers, scheduler)
+        for trial in asked:  # tell in trial order, whatever order they finished in
+            _, value, coefs = results[trial.number]
+            trial.set_user_attr("coefficients", coefs)
+            study.tell(trial, value)
+        done += len(asked)
+        if progress is not None:
+            progress(done, trials, float(study.best_value))
+    shape = dict(study.best_params)
+    best = {**shape, **ctx.solve(shape, study.best_trial.user_attrs["coefficients"])}
+    value, table = ctx.score(best)
+    workers_part = f" --backend {backend} --workers {workers}" if backend else ""
+    meta: dict[str, Any] = {
+        "command": f"narcosim calibrate --seed {seed} --trials {trials} --scale {scale} "
+                   f"--years {targets.years[0]}-{targets.years[-1]}{workers_part}",
+        "seed": seed, "trials": trials, "scale": scale,
+        "fit_years": [targets.years[0], targets.years[-1]],
+        "objective": value,
+        "fit": table.to_dict(orient="records"),
+        "narcosim_version": __version__,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return FittedPeople(best, meta), table
+
+
+def _run(jobs: list[tuple[Any, ...]], backend: str | None, workers: int,
+         scheduler: str | None) -> dict[int, tuple[int, float, dict[str, float]]]:
+    if backend is None:
+        return {job[1]: evaluate_trial(*job) for job in jobs}
+    return {r[0]: r for r in run_jobs(evaluate_trial, jobs, backend=backend, workers=workers,
+                                      scheduler=scheduler)}
