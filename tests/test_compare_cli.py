@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-import narcosim.cli.compare_cmd  # noqa: F401  (registers the command until cli/__init__ does)
 from narcosim.cli import main
 
 SD = "SAN DIEGO FIELD OFFICE"

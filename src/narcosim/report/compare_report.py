@@ -26,7 +26,7 @@ import plotly.io as pio
 
 from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
-from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script, page_head
+from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.run_report import usa_topojson
 
 COMPARE_HTML = "compare.html"
@@ -35,16 +35,7 @@ DRUGS: tuple[str, ...] = ("all_drugs", "fentanyl", "methamphetamine", "cocaine")
 _CONFIG = {"displaylogo": False, "responsive": True}
 _PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
             "#17becf", "#7f7f7f", "#bcbd22")
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1280px;padding:0 18px 40px;color:#222}
-h1{font-size:1.6em;margin:18px 0 4px}h2{font-size:1.25em;margin-top:34px;
-border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;margin:8px 0;font-size:.92em}
-th,td{border:1px solid #ddd;padding:3px 8px}td.n{text-align:right;font-variant-numeric:tabular-nums}
-th{background:#f4f4f4}.meta td:first-child{font-weight:600}.note{color:#555;font-size:.9em}
-.maps{display:grid;grid-template-columns:1fr 1fr;gap:8px}
-"""
+_CSS = REPORT_CSS
 
 
 def _e(value: Any) -> str:

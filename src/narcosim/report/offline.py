@@ -180,6 +180,19 @@ def write_png(
     return path
 
 
+#: The style every report page shares (run reports and comparisons add a little of their own).
+REPORT_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+max-width:1280px;padding:0 18px 40px;color:#222}
+h1{font-size:1.6em;margin:18px 0 4px}h2{font-size:1.25em;margin-top:34px;
+border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:8px 0;font-size:.92em}
+th,td{border:1px solid #ddd;padding:3px 8px}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4}.meta td:first-child{font-weight:600}.note{color:#555;font-size:.9em}
+.maps{display:grid;grid-template-columns:1fr 1fr;gap:8px}
+"""
+
+
 def page_head(title: str, css: str, head_extra: str = "") -> str:
     """The opening of a self-contained report page, up to and including ``<body>``.
 

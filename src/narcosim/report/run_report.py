@@ -28,7 +28,7 @@ from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.report.maps import drug_label
-from narcosim.report.offline import TOPOJSON_NAME, geo_assets_script, page_head
+from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.run_charts import deaths_chart, default_map_year, state_maps
 from narcosim.report.run_data import ReportData, load_report_data, open_run
 from narcosim.run.manifest import jsonable
@@ -38,16 +38,7 @@ REPORT = "report.html"
 DATA_ID = "narcosim-report-data"
 """Id of the JSON script element holding the page's numbers."""
 _CONFIG = {"displaylogo": False, "responsive": True}
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
-max-width:1280px;padding:0 18px 40px;color:#222}
-h1{font-size:1.6em;margin:18px 0 4px}h2{font-size:1.25em;margin-top:34px;
-border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;margin:8px 0;font-size:.92em}
-th,td{border:1px solid #ddd;padding:3px 8px}td.n{text-align:right;font-variant-numeric:tabular-nums}
-th{background:#f4f4f4}.meta td:first-child{font-weight:600}
-.maps{display:grid;grid-template-columns:1fr 1fr;gap:8px}.note{color:#555;font-size:.9em}
-details{margin:8px 0}code{font-size:.9em}
+_CSS = REPORT_CSS + """details{margin:8px 0}code{font-size:.9em}
 """
 
 
