@@ -43,8 +43,9 @@ STATES_10M = "us_atlas_states-10m.json"
 STATES_ALBERS = "us_atlas_states-albers-10m.json"
 CARTEL_DIR = "cartels_mexico"
 
-# Years kept, as in PROVENANCE.md: VSRR 2015–2023, BTS crossings 2020–2021.
-VSRR_YEARS = (2015, 2023)
+# Years kept, as in PROVENANCE.md: VSRR from 2015 on (every later year the release holds;
+# the loader refuses a year after the current one), BTS crossings 2020–2021.
+VSRR_FIRST_YEAR = 2015
 BTS_YEARS = (2020, 2021)
 T40_4 = "Synthetic opioids, excl. methadone (T40.4)"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -129,7 +130,7 @@ def _month(release: Release, frame: pd.DataFrame, column: str) -> pd.Series:
 def convert_vsrr(releases: Path, out: Path) -> list[str]:
     """CDC VSRR full CSV → the December file, the monthly T40.4 file and its footnotes.
 
-    Keeps years 2015–2023. December rows of all indicators give calendar-year counts
+    Keeps every year from 2015 on. December rows of all indicators give calendar-year counts
     (``Total Deaths`` = ``Data Value``, the reported count); every month of T40.4 gives
     the monthly file. The footnotes file lists the distinct (symbol, text) pairs.
     """
@@ -139,7 +140,7 @@ def convert_vsrr(releases: Path, out: Path) -> list[str]:
                                    "Percent Pending Investigation", "State Name", "Footnote",
                                    "Footnote Symbol", "Predicted Value"])
     raw["_year"] = _integer(release, raw, "Year")
-    raw = raw[raw["_year"].between(*VSRR_YEARS)].copy()
+    raw = raw[raw["_year"] >= VSRR_FIRST_YEAR].copy()
     raw["_month"] = _month(release, raw, "Month")
     for column in ("Data Value", "Predicted Value", "Percent Complete",
                    "Percent Pending Investigation"):

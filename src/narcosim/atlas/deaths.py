@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from narcosim.atlas.reader import fail_at, known, nonblank, numbers, read_csv
+from narcosim.atlas.reader import fail_at, known, nonblank, numbers, read_csv, years
 from narcosim.atlas.states import load_states, name_to_abbr
 
 VSRR_ANNUAL_FILE = "cdc_vsrr_overdose_deaths_12mo_ending_december_2015_2023.csv"
@@ -41,7 +41,9 @@ DRUG_KEYS: dict[str, str] = {
 #: kept in ``overdose_deaths`` (New York's two parts cannot be added).
 PERCENT_INDICATOR = "Percent with drugs specified"
 
-VSRR_YEARS = (2015, 2023)
+#: First year of the VSRR counts. No last year is fixed: a newer CDC release brings
+#: more years, and any year up to the current calendar year is accepted.
+VSRR_FIRST_YEAR = 2015
 NCHS_YEARS = (1999, 2015)
 _MONTHS = {m: i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -71,21 +73,21 @@ def load_overdose_deaths(source: Path) -> pd.DataFrame:
         source: Data folder laid out like ``shared/data``.
 
     Returns:
-        Columns ``year`` (int, 2015-2023), ``state_abbr`` (50 states, 'DC', 'US'),
+        Columns ``year`` (int, every year of the release from 2015 on),
+        ``state_abbr`` (50 states, 'DC', 'US'),
         ``indicator`` (CDC label), ``drug`` (short key, see :data:`DRUG_KEYS`),
         ``deaths`` (float; NaN where CDC withheld).
 
     Raises:
-        DataValidationError: Missing column, unknown state or indicator, year out
-            of range, negative or non-numeric count, duplicate row.
+        DataValidationError: Missing column, unknown state or indicator, year
+            before 2015 or after the current year, negative or non-numeric count, duplicate row.
     """
     cols = ["Year", "State Name", "Indicator", "Total Deaths"]
     frame = read_csv(Path(source) / VSRR_ANNUAL_FILE, cols)
     abbr = name_to_abbr(load_states(source))
     names = known(frame, "State Name", [*abbr, _NYC_NAME, _PR_NAME, _US_NAME], "state")
     indicator = known(frame, "Indicator", [*DRUG_KEYS, PERCENT_INDICATOR], "indicator")
-    year = numbers(frame, "Year", integer=True, minimum=VSRR_YEARS[0],
-                   maximum=VSRR_YEARS[1], what="year")
+    year = years(frame, "Year", VSRR_FIRST_YEAR)
     deaths = numbers(frame, "Total Deaths", blank_ok=True)
     pct = indicator == PERCENT_INDICATOR
     over = pct & (deaths > 100)
@@ -129,8 +131,7 @@ def load_fentanyl_monthly(source: Path) -> pd.DataFrame:
     month = known(frame, "month", _MONTHS, "month").map(_MONTHS)
     out = pd.DataFrame({
         "state_abbr": codes,
-        "year": numbers(frame, "year", integer=True, minimum=VSRR_YEARS[0],
-                        maximum=VSRR_YEARS[1], what="year").astype("int64"),
+        "year": years(frame, "year", VSRR_FIRST_YEAR),
         "month": month.astype("int64"),
         "deaths": numbers(frame, "data_value", blank_ok=True),
         "predicted": numbers(frame, "predicted_value", blank_ok=True),
@@ -175,4 +176,5 @@ def load_nchs_deaths(source: Path) -> pd.DataFrame:
     return out.sort_values(["state_abbr", "year"]).reset_index(drop=True)
 
 
-__all__ = ["DRUG_KEYS", "load_fentanyl_monthly", "load_nchs_deaths", "load_overdose_deaths"]
+__all__ = ["DRUG_KEYS", "VSRR_FIRST_YEAR", "load_fentanyl_monthly", "load_nchs_deaths",
+           "load_overdose_deaths"]

@@ -10,6 +10,7 @@ and the column, e.g.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -184,6 +185,56 @@ def numbers(frame: pd.DataFrame, column: str, *, blank_ok: bool = False,
             raise fail_at(frame, i, column, f"out-of-range {what} {raw[i]} "
                           f"(maximum {maximum:g})")
     return values
+
+
+def current_year() -> int:
+    """Return the current calendar year: the latest year a data release can hold.
+
+    Returns:
+        The year of today's date (local time).
+    """
+    return datetime.date.today().year
+
+
+def years(frame: pd.DataFrame, column: str, first: int) -> pd.Series:
+    """Parse a calendar-year column: whole numbers from ``first`` to the current year.
+
+    Releases grow each year, so no last year is fixed; a year after the current
+    calendar year cannot be data and is refused.
+
+    Args:
+        frame: A frame from :func:`read_csv`.
+        column: The year column.
+        first: The earliest year the source can hold.
+
+    Returns:
+        An int64 Series.
+
+    Raises:
+        DataValidationError: Blank, non-numeric, non-whole, before ``first`` or in
+            the future.
+    """
+    return numbers(frame, column, integer=True, minimum=first, maximum=current_year(),
+                   what="year").astype("int64")
+
+
+def duplicates(frame: pd.DataFrame, keys: pd.DataFrame, column: str, what: str) -> None:
+    """Fail on the first row whose key repeats an earlier row's.
+
+    Args:
+        frame: A frame from :func:`read_csv`.
+        keys: The key columns, aligned with ``frame``.
+        column: File column named in the message.
+        what: What the key identifies, e.g. "state-year".
+
+    Raises:
+        DataValidationError: On the first duplicate.
+    """
+    dup = keys.duplicated()
+    if dup.any():
+        i = dup.idxmax()
+        shown = " ".join(str(v) for v in keys.loc[i])
+        raise fail_at(frame, i, column, f"duplicate {what} row ({shown})")
 
 
 def known(frame: pd.DataFrame, column: str, allowed: Iterable[str], what: str) -> pd.Series:
