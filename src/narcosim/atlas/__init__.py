@@ -20,6 +20,13 @@ from narcosim.atlas.deaths import (
     load_overdose_deaths,
 )
 from narcosim.atlas.geometry import load_geometry
+from narcosim.atlas.indicators import (
+    load_buprenorphine_dispensing,
+    load_naloxone_dispensing,
+    load_nsduh_oud,
+    load_teds_admissions,
+)
+from narcosim.atlas.nflis import load_nflis_reports
 from narcosim.atlas.places import (
     PORT_FIELD_OFFICES,
     load_cities,
@@ -29,6 +36,7 @@ from narcosim.atlas.places import (
 )
 from narcosim.atlas.population import load_population
 from narcosim.atlas.provenance import TABLE_PROVENANCE, Provenance
+from narcosim.atlas.query import death_years, nflis_reports, nflis_years
 from narcosim.atlas.seizures import load_seizures
 from narcosim.atlas.states import load_states
 from narcosim.atlas.store import Atlas, default_store_path, import_data
@@ -40,9 +48,11 @@ __all__ = [
     "TABLE_PROVENANCE",
     "Atlas",
     "Provenance",
+    "death_years",
     "default_store_path",
     "import_data",
     "load_all",
+    "load_buprenorphine_dispensing",
     "load_cartel_alliances",
     "load_cartel_groups",
     "load_cartel_rivalries",
@@ -52,10 +62,16 @@ __all__ = [
     "load_fentanyl_monthly",
     "load_geometry",
     "load_hubs",
+    "load_naloxone_dispensing",
     "load_nchs_deaths",
+    "load_nflis_reports",
+    "load_nsduh_oud",
     "load_overdose_deaths",
     "load_population",
     "load_ports",
     "load_seizures",
     "load_states",
+    "load_teds_admissions",
+    "nflis_reports",
+    "nflis_years",
 ]

@@ -15,6 +15,13 @@ from narcosim.atlas.cartels import (
 )
 from narcosim.atlas.deaths import load_fentanyl_monthly, load_nchs_deaths, load_overdose_deaths
 from narcosim.atlas.geometry import load_geometry
+from narcosim.atlas.indicators import (
+    load_buprenorphine_dispensing,
+    load_naloxone_dispensing,
+    load_nsduh_oud,
+    load_teds_admissions,
+)
+from narcosim.atlas.nflis import load_nflis_reports
 from narcosim.atlas.places import load_cities, load_crossings, load_hubs, load_ports
 from narcosim.atlas.population import load_population
 from narcosim.atlas.seizures import load_seizures
@@ -39,6 +46,11 @@ LOADERS: dict[str, Loader] = {
     "cartel_rivalries": load_cartel_rivalries,
     "cartel_trends": load_cartel_trends,
     "geometry": load_geometry,
+    "nflis_reports": load_nflis_reports,
+    "nsduh_oud": load_nsduh_oud,
+    "naloxone_dispensing": load_naloxone_dispensing,
+    "buprenorphine_dispensing": load_buprenorphine_dispensing,
+    "teds_admissions": load_teds_admissions,
 }
 
 

