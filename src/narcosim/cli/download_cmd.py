@@ -36,15 +36,18 @@ def download_command(
         "--mirror", envvar=MIRROR_ENV, help="http://HOST[:PORT] that serves every "
         "publisher's paths (replaces scheme and host of each URL).")] = None,
     from_dir: Annotated[Path | None, typer.Option(
-        "--from", help="A data folder laid out like shared/data: files a release that "
-        "cannot be fetched would give are copied from here instead.",
+        "--from", help="A data folder laid out like shared/data (required): the indicator "
+        "files (indicators/) are copied from here, and so are the files a release that "
+        "cannot be fetched would give.",
         file_okay=False)] = None,
 ) -> None:
     """Download CDC, NCHS, Census, CBP, BTS, GeoNames, TopoJSON and the cartel network.
 
     Each file is fetched from its publisher into FOLDER/releases (files already
     complete there are not fetched again), converted into FOLDER in the layout that
-    `atlas import` reads, then imported into the store.
+    `atlas import` reads, then imported into the store. The indicator files (NFLIS,
+    NSDUH, CDC dispensing rates, TEDS-A) are not published as releases and are
+    copied from --from DIR.
     """
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=_err, transient=True,
@@ -58,7 +61,8 @@ def download_command(
                    markup=False)
     _out.print(f"downloaded {len(result.fetched)} releases into {folder / RELEASES_DIR} "
                f"({len(result.skipped)} already complete); wrote {len(result.converted)} "
-               f"data files into {folder}")
+               f"data files into {folder}; copied {len(result.supplied)} indicator files "
+               f"from {from_dir}")
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                   console=_err, transient=True, disable=not _err.is_terminal) as bar:
         task = bar.add_task("validating", total=None)
