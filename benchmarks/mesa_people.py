@@ -4,7 +4,8 @@ A yardstick for ``benchmarks/bench_people.py``: the same rules as
 :class:`narcosim.model.people.People` for the per-agent part of a step (each live agent's
 drug mask and (status, drugs, state) cell, its weekly overdose probability from the same
 per-cell tables, lost tolerance, the overdose draw, fentanyl involvement, reversal by
-naloxone, death, expected deaths by state, then its care transition: treatment, prison,
+naloxone (of opioid-involved overdoses only: the person uses opioids, or fentanyl was
+involved), death, expected deaths by state, then its care transition: treatment, prison,
 remission, relapse with lost tolerance, quitting), written the Mesa way: ``Person`` agents
 with attributes, ``model.agents.do("step")`` each week, draws from ``model.random``.
 Initiation (new people replacing those who left) is left out, so the Mesa model does a
@@ -98,9 +99,14 @@ class Person(mesa.Agent):
         cell = (self.status * N_MASKS + mask) * m.n_states + self.state
         p = t.p_cell[1 if self.tol_until > m.week else 0][cell]
         has_naloxone = self.nal_u < t.nal_thr
-        e = p * (1.0 - m.reversal if has_naloxone else 1.0) * m.scale
         fent = t.fent_cell[cell]
-        m.expected[0][self.state] += e * fent
+        opioid = bool(mask & OPIOID)
+        # naloxone reverses opioid-involved overdoses: all of an opioid user's, else the
+        # fentanyl-involved share
+        q = 1.0 if opioid else fent
+        has_r = m.reversal if has_naloxone else 0.0
+        e = p * (1.0 - has_r * q) * m.scale
+        m.expected[0][self.state] += p * (1.0 - has_r) * m.scale * fent
         if mask & METH:
             m.expected[1][self.state] += e
         if mask & COCAINE:
@@ -109,7 +115,8 @@ class Person(mesa.Agent):
         if m.random.random() < p:
             m.overdoses += 1
             fentanyl = m.random.random() < fent
-            if has_naloxone and m.random.random() < m.reversal:
+            reversible = opioid or fentanyl
+            if has_naloxone and reversible and m.random.random() < m.reversal:
                 return True
             m.deaths[3][self.state] += m.scale
             if fentanyl:

@@ -196,18 +196,42 @@ def test_treatment_lowers_and_lost_tolerance_raises_deaths(market: Market) -> No
         assert low < high
 
 
-def test_naloxone_for_all_that_always_works_leaves_only_other_drug_deaths(
+def test_naloxone_for_all_that_always_works_leaves_only_non_opioid_stimulant_deaths(
         market: Market) -> None:
-    sim = run(market, seed=8, naloxone_access=1.0, naloxone_reversal=1.0)
-    deaths, expected = metric(sim, "deaths"), metric(sim, "expected_deaths")
-    assert (deaths[:, :3] == 0).all() and (expected[:, :3] == 0).all()
-    assert metric(sim, "overdoses").sum() > 0
-    assert np.array_equal(metric(sim, "reversals"), metric(sim, "overdoses"))
-    # what remains is the other-drug term: its expectation is the configured rate
+    """Naloxone reverses opioids only: with it at everyone's hand and always working, no
+    death involves opioids or fentanyl, and what remains is stimulant-only users' overdoses
+    without fentanyl (and the other-drug term)."""
+    inputs, sold = market
+    sim = people_sim(inputs, sold, seed=8, scale=1000, end=END,
+                     pars=fitted(naloxone_access=1.0, naloxone_reversal=1.0))
     people = sim.modules["people"]
+    dead_masks: list[np.ndarray] = []
+
+    def check(_done: int, _total: int) -> None:
+        dead = people.died
+        # no one who uses opioids dies, and no death involves fentanyl
+        assert not people.died_fentanyl.any()
+        dead_masks.append(people.drug_masks(people.year, dead))
+
+    sim.run(progress=check)
+    masks = np.concatenate(dead_masks)
+    assert masks.size > 0 and not (masks & OPIOID).any()
+    assert (masks & METH).any() and (masks & COCAINE).any()
+    deaths, expected = metric(sim, "deaths"), metric(sim, "expected_deaths")
+    assert (deaths[:, 0] == 0).all() and (expected[:, 0] == 0).all()
+    assert deaths[:, 1:3].sum() > 0 and (expected[:, 1:3].sum(axis=(0, 2)) > 0).all()
+    # stimulant-only users use one stimulant: all overdose deaths = meth + cocaine deaths
+    overdose_expected = expected[:, 1] + expected[:, 2]
+    # overdoses that were not opioid-involved were not reversed
+    overdoses, reversals = metric(sim, "overdoses"), metric(sim, "reversals")
+    assert 0 < reversals.sum() < overdoses.sum()
+    assert overdoses.sum() - reversals.sum() == deaths[:, 1:3].sum()
+    # what remains beyond them is the other-drug term: its expectation is the configured rate
     other = fitted()["other_deaths"]
     rows = np.clip(sim.timeline.years - people.first_year, 0, len(people.population) - 1)
     want = sum(other * people.population[r].sum() / 1e5 * 7 / 365.25 for r in rows)
-    assert expected[:, ALL].sum() == pytest.approx(want, rel=1e-9)
+    assert (expected[:, ALL] - overdose_expected).sum() == pytest.approx(want, rel=1e-9)
     off = run(market, seed=8, naloxone_access=1.0, naloxone_reversal=1.0, other_deaths=0.0)
-    assert metric(off, "deaths").sum() == 0
+    d_off = metric(off, "deaths")
+    assert np.array_equal(d_off[:, :ALL], deaths[:, :ALL])
+    assert np.array_equal(d_off[:, ALL], d_off[:, 1] + d_off[:, 2])

@@ -2,8 +2,10 @@
 
 ``NumpyPeople`` below is a copy of the numpy implementation of ``People.step``, its helpers
 and ``update_results`` as they stood before the numba kernels (commit 52eab96), kept here as
-the reference and not in ``src``. Both run over the same recorded market with the same seed;
-every result array, the agents' final fields and the exits must be equal bit for bit.
+the reference and not in ``src``; since then updated to the rule that naloxone reverses only
+opioid-involved overdoses (the person uses opioids, or fentanyl was involved). Both run over
+the same recorded market with the same seed; every result array, the agents' final fields and
+the exits must be equal bit for bit.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ class NumpyPeople(People):
         fent_share = np.divide(hf_cell[cell[who]], h_cell[cell[who]],
                                out=np.zeros(who.size), where=h_cell[cell[who]] > 0)
         involved = detail < fent_share
-        reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
+        reversible = ((self.drugs[who] & OPIOID) > 0) | involved
+        reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal) & reversible
         dead = who[~reversed_]
         n_s = len(self.states)
         state_dead = a["state"][dead]
@@ -119,13 +122,15 @@ class NumpyPeople(People):
     def _expected(self, p_od, h_cell, hf_cell, cell) -> None:
         a, n_s = self.agents, len(self.states)
         n = a.n_slots
-        e = p_od * (1.0 - self.has_naloxone(slice(0, n), self.year) * self.pars.naloxone_reversal
-                    ) * self.scale
+        has_r = self.has_naloxone(slice(0, n), self.year) * self.pars.naloxone_reversal
         state = a["state"][:n]
         drugs = self.drugs
         fent = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)[cell]
+        # reversible share: all of an opioid user's overdoses, the fentanyl share of others'
+        q = np.maximum(fent, ((drugs & OPIOID) > 0).astype(float))
+        e = p_od * (1.0 - has_r * q) * self.scale
         self.expected = np.stack([
-            np.bincount(state, e * fent, minlength=n_s),
+            np.bincount(state, p_od * (1.0 - has_r) * self.scale * fent, minlength=n_s),
             np.bincount(state, e * ((drugs & METH) > 0), minlength=n_s),
             np.bincount(state, e * ((drugs & COCAINE) > 0), minlength=n_s),
             np.bincount(state, e, minlength=n_s),
@@ -134,13 +139,15 @@ class NumpyPeople(People):
     def _basis(self, comp, cell, lost_tol) -> None:
         a, n_s = self.agents, len(self.states)
         n = a.n_slots
-        w = (a.alive[:n] * (1.0 - self.has_naloxone(slice(0, n), self.year)
-                            * self.pars.naloxone_reversal)
-             * np.where(lost_tol, self.pars.tolerance_loss_multiplier, 1.0) * self.scale)
+        nal = 1.0 - self.has_naloxone(slice(0, n), self.year) * self.pars.naloxone_reversal
+        w = a.alive[:n] * np.where(lost_tol, self.pars.tolerance_loss_multiplier, 1.0) * self.scale
         state, drugs = a["state"][:n], self.drugs
+        opioid = (drugs & OPIOID) > 0
         out = np.zeros((len(COMPONENTS), len(DEATH_KEYS), n_s))
         for c in range(len(COMPONENTS)):
-            x = w * comp[c][cell]
+            # naloxone acts on an opioid user's every component, and on fentanyl's
+            factor = nal if c in FENTANYL_COMPONENTS else np.where(opioid, nal, 1.0)
+            x = w * factor * comp[c][cell]
             out[c, 0] = np.bincount(state, x, minlength=n_s) if c in FENTANYL_COMPONENTS else 0
             out[c, 1] = np.bincount(state, x * ((drugs & METH) > 0), minlength=n_s)
             out[c, 2] = np.bincount(state, x * ((drugs & COCAINE) > 0), minlength=n_s)

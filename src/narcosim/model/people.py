@@ -11,9 +11,10 @@ fentanyl with probability ``1 - exp(-k * availability)`` and fentanyl is deadlie
 more so as the DEA's share of lethal-dose pills rises; stimulant users carry their drug's own
 risk, rising with its availability, and opioid-naive stimulant users meet fentanyl in
 adulterated stimulants. Treatment lowers the risk, lost tolerance raises it, naloxone reverses
-a share of overdoses. A death counts toward every drug involved (CDC's multiple-cause
-convention): fentanyl when fentanyl was involved, methamphetamine and cocaine when the person
-used them, and all drugs always.
+a share of opioid-involved overdoses (everyone's who uses opioids, and those where fentanyl
+was involved; a stimulant overdose without opioids is not reversible). A death counts toward
+every drug involved (CDC's multiple-cause convention): fentanyl when fentanyl was involved,
+methamphetamine and cocaine when the person used them, and all drugs always.
 
 The hazards are computed per (status, drug mask, state) cell, not per agent; the per-agent
 work of a step is one compiled pass (:mod:`narcosim.model.people_kernel`) over uniforms drawn
@@ -34,7 +35,11 @@ from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
-from narcosim.model.people_programmes import programme_reversals, programme_treatment
+from narcosim.model.people_programmes import (
+    programme_naloxone_chance,
+    programme_reversals,
+    programme_treatment,
+)
 from narcosim.model.potency import lethal_share
 
 OPIOID, METH, COCAINE = 1, 2, 4
@@ -335,7 +340,7 @@ class People(Module):
                             self.scale], dtype=float)
         fields = (a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"], a["status"],
                   a["nal_u"], a["tol_until"])
-        who, self.expected, basis = self.kernel.step_pass(
+        who, self.expected, opioid_part, basis = self.kernel.step_pass(
             *fields, u_od, u_care, _HALF_ULP, ti, thresholds, p_cell, fent_cell, weights,
             len(self.states), comp, self.record_basis, rates, ti + tol_weeks, self.exits)
         if self.record_basis:
@@ -346,13 +351,17 @@ class People(Module):
         fent_share = np.divide(hf_cell[cell_who], h_cell[cell_who], out=np.zeros(who.size),
                                where=h_cell[cell_who] > 0)
         involved = detail < fent_share
-        reversed_ = self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
-        reversed_ |= programme_reversals(self, ti, who, reversed_)
-        dead = who[~reversed_]
         n_s = len(self.states)
+        drugs_who = (cell_who // n_s) % N_MASKS
+        # naloxone reverses opioid-involved overdoses only (opioid users', or fentanyl's)
+        reversible = ((drugs_who & OPIOID) > 0) | involved
+        reversed_ = (self.has_naloxone(who, year) & (u_rev < p.naloxone_reversal)
+                     & reversible)
+        reversed_ |= programme_reversals(self, ti, who, reversed_, reversible)
+        dead = who[~reversed_]
         state_who = a["state"][who]
         state_dead = state_who[~reversed_]
-        drugs_dead = ((cell_who // n_s) % N_MASKS)[~reversed_]
+        drugs_dead = drugs_who[~reversed_]
         deaths = np.zeros((len(DEATH_KEYS), n_s))
         deaths[0] = np.bincount(state_dead[involved[~reversed_]], minlength=n_s)
         deaths[1] = np.bincount(state_dead[(drugs_dead & METH) > 0], minlength=n_s)
@@ -363,7 +372,8 @@ class People(Module):
                              len(self.population) - 1))
         other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
-        self.expected[:, :] *= 1.0 - self.naloxone_extra * p.naloxone_reversal
+        # a programme reverses a further share of the opioid-involved deaths only
+        self.expected -= opioid_part * programme_naloxone_chance(self)
         self.expected[3] += other
         self._record_exits(dead)
         a.remove(dead)

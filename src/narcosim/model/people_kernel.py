@@ -6,9 +6,10 @@ streams, and hands both to these kernels, which make one pass over the agents ea
 
 * :func:`step_pass`: each live agent's drug mask and cell, its overdose probability
   (looked up, not recomputed, so the float64 values are numpy's), the overdose draw, the
-  expected deaths (and, when asked, the calibration basis) summed by state in slot order,
-  and its care transition (treatment, prison, remission, relapse, quitting) against its
-  care uniform, all in one pass;
+  expected deaths (and the part of them that a naloxone programme could still reverse, and,
+  when asked, the calibration basis) summed by state in slot order, and its care transition
+  (treatment, prison, remission, relapse, quitting) against its care uniform, all in one
+  pass;
 * :func:`care_of`: the care transitions of the few who overdosed and survived, once their
   fate is known;
 * :func:`count_status`: live agents by status.
@@ -125,8 +126,15 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
               thresholds: np.ndarray, p_cell: np.ndarray, fent_cell: np.ndarray,
               weights: np.ndarray, n_states: int, comp: np.ndarray, record_basis: bool,
               rates: tuple, tol_until_new: int, exits: np.ndarray,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Overdose draws, expected deaths and care transitions of every live agent, in one pass.
+
+    Naloxone reverses only opioid-involved overdoses: every overdose of someone who uses
+    opioids, and the fentanyl-involved share ``fent_cell`` of the others' (fentanyl in
+    adulterated stimulants). With naloxone at hand (``has``) and reversal probability ``r``,
+    an agent with overdose probability ``p`` and opioid-involved share ``q`` (1 for opioid
+    users, ``fent_cell`` otherwise) dies with probability ``p * (1 - has * r * q)``; a death
+    involves fentanyl with probability ``p * fent_cell * (1 - has * r)``.
 
     An agent that overdoses keeps its status here (whether it survives is decided after
     the overdose-detail draws); :func:`care_of` moves the survivors afterwards. Work is
@@ -160,14 +168,16 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
         exits: Leavers by (group, state); quitters are added.
 
     Returns:
-        The slots that overdosed (ascending), expected deaths (4, states) and the basis
-        (components, 4, states; zeros unless ``record_basis``).
+        The slots that overdosed (ascending), expected deaths (4, states), the part of the
+        expected deaths from opioid-involved overdoses (4, states; what a naloxone programme
+        acts on) and the basis (components, 4, states; zeros unless ``record_basis``).
     """
     n = alive.shape[0]
     n_comp = comp.shape[0]
     meth_thr, coc_thr, nal_thr = thresholds[0], thresholds[1], thresholds[2]
     reversal, tol_mult, scale = weights[0], weights[1], weights[2]
     expected = np.zeros((4, n_states))
+    opioid_part = np.zeros((4, n_states))
     basis = np.zeros((n_comp, 4, n_states))
     who = np.empty(n, dtype=np.int64)
     k = 0
@@ -176,15 +186,18 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     top = rates[10]
     cur = 0
     acc0 = acc1 = acc2 = acc3 = 0.0
+    rev1 = rev2 = rev3 = 0.0
     for i in range(n):
         live = alive[i]
         s = np.int64(state[i])
         if s != cur:
             expected[0, cur], expected[1, cur] = acc0, acc1
             expected[2, cur], expected[3, cur] = acc2, acc3
+            opioid_part[1, cur], opioid_part[2, cur], opioid_part[3, cur] = rev1, rev2, rev3
             cur = s
             acc0, acc1 = expected[0, s], expected[1, s]
             acc2, acc3 = expected[2, s], expected[3, s]
+            rev1, rev2, rev3 = opioid_part[1, s], opioid_part[2, s], opioid_part[3, s]
         mask = drug_mask(group[i], meth_u[i], coc_u[i], meth_thr, coc_thr)
         cell = (np.int64(status[i]) * N_MASKS + mask) * n_states + s
         lost = np.int64(tol_until[i] > ti)
@@ -192,20 +205,32 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
         od = (u_od[i] + shift) < p
         who[k] = i
         k += np.int64(od)
-        # 1 - reversal with naloxone at hand, 1 without (as numpy's 1 - has * reversal)
-        nal = 1.0 - np.float64(nal_u[i] < nal_thr) * reversal
-        e = p * nal * scale
+        # naloxone reverses opioid-involved overdoses only: share q of this agent's (1 for
+        # opioid users, the fentanyl share for the others; max() keeps it branch-free)
+        fent = fent_cell[cell]
+        opioid = (mask & OPIOID) != 0
+        q = max(fent, np.float64(opioid))
+        has_r = np.float64(nal_u[i] < nal_thr) * reversal
+        nal = 1.0 - has_r  # survival factor of an opioid-involved overdose
+        e = p * (1.0 - has_r * q) * scale
+        e_rev = p * q * nal * scale  # opioid-involved and not reversed
         f_meth = np.float64((mask & METH) != 0)
         f_coc = np.float64((mask & COCAINE) != 0)
-        acc0 += e * fent_cell[cell]
+        acc0 += p * nal * scale * fent
         acc1 += e * f_meth
         acc2 += e * f_coc
         acc3 += e
+        rev1 += e_rev * f_meth
+        rev2 += e_rev * f_coc
+        rev3 += e_rev
         if record_basis:
-            w = nal * np.float64(live) * (tol_mult if lost else 1.0) * scale
+            w = np.float64(live) * (tol_mult if lost else 1.0) * scale
             for c in range(n_comp):
-                x = w * comp[c, cell]
-                if c in (FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B):
+                fc = c in (FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B)
+                # a component's deaths are reversible if the user takes opioids or it is
+                # fentanyl's (the stimulant components of a stimulant-only user are not)
+                x = w * (nal if (opioid or fc) else 1.0) * comp[c, cell]
+                if fc:
                     basis[c, 0, s] += x
                 basis[c, 1, s] += x * f_meth
                 basis[c, 2, s] += x * f_coc
@@ -218,7 +243,10 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
             apply_care(i, action, alive, state, group, status, tol_until, tol_until_new, exits)
     expected[0, cur], expected[1, cur] = acc0, acc1
     expected[2, cur], expected[3, cur] = acc2, acc3
-    return who[:k].copy(), expected, basis
+    opioid_part[1, cur], opioid_part[2, cur], opioid_part[3, cur] = rev1, rev2, rev3
+    # every fentanyl-involved overdose is opioid-involved
+    opioid_part[0] = expected[0]
+    return who[:k].copy(), expected, opioid_part, basis
 
 
 @njit(cache=True)

@@ -19,19 +19,41 @@ if TYPE_CHECKING:
 USING, TREATMENT = 0, 1
 
 
-def programme_reversals(people: People, ti: int, who: np.ndarray,
-                        reversed_: np.ndarray) -> np.ndarray:
+def programme_naloxone_chance(people: People) -> np.ndarray:
+    """Per state, the chance a naloxone programme reverses an opioid-involved overdose.
+
+    A programme reaching an extra share ``x`` of a state's people (clipped to [0, 1]) gives
+    every opioid-involved overdose there not already reversed an independent chance
+    ``x * naloxone_reversal``; zeros where no programme acts.
+    """
+    return np.clip(people.naloxone_extra, 0.0, 1.0) * people.pars.naloxone_reversal
+
+
+def programme_reversals(people: People, ti: int, who: np.ndarray, reversed_: np.ndarray,
+                        reversible: np.ndarray) -> np.ndarray:
     """Overdoses reversed by a naloxone programme, beyond those reversed anyway.
 
-    A programme reaching an extra share ``x`` of a state's people gives every overdose
-    there not already reversed an independent chance ``x * naloxone_reversal``, so expected
-    deaths scale by exactly ``1 - x * naloxone_reversal``.
+    Naloxone reverses opioids only, so only opioid-involved overdoses (``reversible``: the
+    person uses opioids, or fentanyl was involved) can be reversed; each not already
+    reversed is with the chance of :func:`programme_naloxone_chance`. Expected opioid-involved
+    deaths therefore scale by exactly ``1 - x * naloxone_reversal``, and stimulant overdoses
+    without opioids are untouched.
+
+    Args:
+        people: The people module.
+        ti: Step index.
+        who: Slots that overdosed this step (ascending).
+        reversed_: Whether each was reversed by the naloxone people already had.
+        reversible: Whether each overdose was opioid-involved.
+
+    Returns:
+        Whether each overdose was reversed by the programme.
     """
     if not people.naloxone_extra.any() or who.size == 0:
         return np.zeros(who.size, dtype=bool)
-    chance = np.clip(people.naloxone_extra, 0.0, 1.0)[people.agents["state"][who]]
+    chance = programme_naloxone_chance(people)[people.agents["state"][who]]
     u = people.s_programme_reversal.random(ti, who)
-    return ~reversed_ & (u < chance * people.pars.naloxone_reversal)
+    return ~reversed_ & reversible & (u < chance)
 
 
 def programme_treatment(people: People, ti: int) -> None:
