@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
 
 
 class Target(BaseModel):
@@ -82,9 +84,31 @@ class DealerOperationConfig(InterventionConfig):
 
 
 class PrecursorControlConfig(InterventionConfig):
-    """Precursor-chemical control, cutting production capacity."""
+    """Precursor-chemical control, cutting the capacity to make synthetic drugs."""
 
     kind: Literal["precursor_control"] = "precursor_control"
+    drugs: list[str] = Field(
+        default_factory=lambda: list(PRECURSOR_DRUGS), min_length=1,
+        description="Drugs whose precursors are controlled: 'fentanyl' (NPP, 4-AP, ANPP), "
+                    "'methamphetamine' (P2P, ephedrine, pseudoephedrine); both by default. "
+                    "Not 'cocaine': it is bought from South America and refined there "
+                    "(INCB precursors report 2023; DEA NDTA 2024).",
+        json_schema_extra={"items": {"type": "string", "enum": list(PRECURSOR_DRUGS)}})
+
+    @field_validator("drugs")
+    @classmethod
+    def _synthetic_only(cls, drugs: list[str]) -> list[str]:
+        for drug in drugs:
+            if drug == "cocaine":
+                raise ValueError("precursor control cannot act on cocaine: the cartels buy it "
+                                 "from South America, refined there without Mexican "
+                                 f"precursors (controllable: {', '.join(PRECURSOR_DRUGS)})")
+            if drug not in SUPPLY_DRUGS:
+                raise ValueError(f"unknown drug {drug!r} (controllable: "
+                                 f"{', '.join(PRECURSOR_DRUGS)})")
+        if len(set(drugs)) < len(drugs):
+            raise ValueError(f"a drug is listed twice: {drugs}")
+        return drugs
 
 
 class MoneyLaunderingConfig(InterventionConfig):

@@ -3,7 +3,8 @@
 Adaptation is the model's, not the lever's: loads reroute to other crossings as the learned
 risk of a surged port rises (NarcoLogic); hubs under pressure see loads diverted to the next
 hub; umbrella factions cover part of a removed faction's supply and share what a precursor or
-money-laundering action hits; a removed CJNG centre slows new franchises while existing ones
+money-laundering action hits (precursor control cuts only the drugs made from precursors,
+money laundering every drug); a removed CJNG centre slows new franchises while existing ones
 go on.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
 from narcosim.interventions.base import Intervention
+from narcosim.model.drugs import SUPPLY_DRUGS
 
 
 class BorderSurge(Intervention):
@@ -90,9 +92,11 @@ def _affected_operators(lever: Intervention, resource: str) -> np.ndarray:
 
 
 class PrecursorControl(Intervention):
-    """Precursor-chemical control: less production capacity for the targeted cartels.
+    """Precursor-chemical control: less capacity to make the chosen synthetic drugs.
 
-    Umbrella factions share chemical suppliers (NDTA 2024), so hitting one hits all.
+    Acts per drug, on the config's ``drugs`` (fentanyl and methamphetamine by default; never
+    cocaine, which the cartels buy from South America). Umbrella factions share chemical
+    suppliers (NDTA 2024), so hitting one hits all.
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
@@ -102,10 +106,12 @@ class PrecursorControl(Intervention):
     ]
 
     def apply(self) -> None:
-        """Cut capacity."""
+        """Cut the capacity to make the targeted drugs."""
         prod = self.module("production")
         hit = _affected_operators(self, "chemical_suppliers")
-        prod.capacity_factor[hit] *= max(0.0, 1.0 - self.pars.efficacy * self.config.intensity)
+        drugs = [SUPPLY_DRUGS.index(d) for d in self.config.drugs]
+        prod.precursor_factor[np.ix_(hit, drugs)] *= max(
+            0.0, 1.0 - self.pars.efficacy * self.config.intensity)
 
 
 class AntiMoneyLaundering(Intervention):

@@ -2,10 +2,12 @@
 
 The national flow of each drug comes from the fitted supply (kg per fiscal year, fitted to
 CBP's southwest-border seizures); each operator produces its share. Precursor supply caps
-production (precursor-chemical control lowers it). A removed operator produces nothing;
-under an umbrella the other factions can cover part of its supply. Independents lose share
-as the cartels cover more of the country's market (the NDTA 2024: the cartels "eliminated
-any competition").
+the synthetic drugs' production, fentanyl and methamphetamine (precursor-chemical control
+lowers it, per drug); cocaine is bought from South America and needs no Mexican precursors.
+Anti-money-laundering cuts an operator's capacity for every drug. A removed operator
+produces nothing; under an umbrella the other factions can cover part of its supply.
+Independents lose share as the cartels cover more of the country's market (the NDTA 2024:
+the cartels "eliminated any competition").
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
 DAYS_PER_YEAR = 365.25
@@ -35,7 +37,8 @@ class Production(Module):
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("precursor_supply", 1.0, "", 0.0, 2.0,
                   source="guess: 1 = the precursor supply behind the fitted FY2019–FY2023 flow",
-                  doc="Precursor chemicals available, relative to the fitted years; caps output."),
+                  doc="Precursor chemicals available, relative to the fitted years; caps the "
+                      "output of fentanyl and methamphetamine (not cocaine)."),
         ParamSpec("independent_squeeze", 0.8, "", 0.0, 1.0,
                   source="guess: NDTA 2024 says the cartels 'eliminated any competition'; "
                          "the fraction is not published",
@@ -58,8 +61,12 @@ class Production(Module):
             [structure.cartel_of(k).structure == "independent" for k in keys])
         self.cartel_of = np.array([structure.operators[k].cartel for k in keys])
         #: Levers (set by interventions each step, reset after): capacity multiplier per
-        #: operator (precursor control, anti-money-laundering).
+        #: operator, all drugs (anti-money-laundering), and per operator and drug (precursor
+        #: control; cocaine's column is never cut).
         self.capacity_factor = np.ones(len(keys))
+        self.precursor_factor = np.ones((len(keys), len(SUPPLY_DRUGS)))
+        #: Which drugs need precursor chemicals (the others ignore ``precursor_supply``).
+        self.needs_precursors = np.isin(SUPPLY_DRUGS, PRECURSOR_DRUGS)
         #: Whether each operator's leadership is in place (leader removal switches it off).
         self.operator_active = np.array([structure.active(k) for k in keys])
 
@@ -105,8 +112,9 @@ class Production(Module):
         fitted = self.inputs.fitted
         fy = fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
         weekly = fitted.flow_kg_per_year[:, fy] * sim.dt_days / DAYS_PER_YEAR
-        self.produced = (self.shares() * weekly[None, :] * self.pars.precursor_supply
-                         * self.capacity_factor[:, None])
+        precursors = np.where(self.needs_precursors, self.pars.precursor_supply, 1.0)
+        self.produced = (self.shares() * weekly[None, :] * precursors[None, :]
+                         * self.capacity_factor[:, None] * self.precursor_factor)
         self.stock += self.produced
         self.produced_total += self.produced.sum(axis=0)
 
@@ -116,3 +124,4 @@ class Production(Module):
         self.results["produced_kg"][ti] = self.produced.sum(axis=0)
         self.results["mexico_stock_kg"][ti] = self.stock.sum(axis=0)
         self.capacity_factor[:] = 1.0
+        self.precursor_factor[:] = 1.0
