@@ -185,6 +185,10 @@ def test_levers_at_intensity_zero_are_bit_identical_to_status_quo(world, baselin
     assert not model_frame(sim)["value"].equals(baseline["value"])
 
 
+#: The result each lever with a unit cost books it on (a year's worth per unit).
+DELIVERED = {"treatment": "patient_weeks", "naloxone": "people_reached"}
+
+
 @pytest.mark.parametrize("name", [n for n in builtin_names() if n != "status_quo"])
 def test_each_builtin_runs_and_its_levers_act(name, world, baseline):
     _, inputs, cities = world
@@ -202,10 +206,14 @@ def test_each_builtin_runs_and_its_levers_act(name, world, baseline):
                                      [(n, m) for n, m in sim.modules.items()
                                       if isinstance(m, Intervention)], strict=True):
         assert module.config.kind == config.kind
-        cost = sim.results[mod]["cost_usd"]
-        expected = config.annual_cost * 7 / DAYS_PER_YEAR
-        np.testing.assert_allclose(cost[weeks], expected, rtol=1e-12)
-        assert (cost[~weeks] == 0).all()
+        cost = np.asarray(sim.results[mod]["cost_usd"])
+        # a flat annual cost while acting, plus a unit cost on what the model delivered
+        expected = np.where(weeks, config.annual_cost * 7 / DAYS_PER_YEAR, 0.0)
+        if getattr(config, "unit_cost", 0.0):
+            delivered = np.asarray(sim.results[mod][DELIVERED[config.kind]])
+            assert (delivered[weeks] > 0).all()
+            expected = expected + config.unit_cost * delivered * 7 / DAYS_PER_YEAR
+        np.testing.assert_allclose(cost, expected, rtol=1e-12, atol=0)
 
 
 @pytest.mark.slow

@@ -134,12 +134,20 @@ class NaloxoneConfig(InterventionConfig):
     """Naloxone distribution: more overdoses happen where naloxone is at hand."""
 
     kind: Literal["naloxone"] = "naloxone"
+    unit_cost: float = Field(
+        0.0, ge=0.0, description="US dollars per person reached per year (a kit each), "
+                                 "booked on the people the programme reaches in the run; "
+                                 "added to any flat annual_cost.")
 
 
 class TreatmentConfig(InterventionConfig):
     """More treatment (MOUD) capacity."""
 
     kind: Literal["treatment"] = "treatment"
+    unit_cost: float = Field(
+        0.0, ge=0.0, description="US dollars per patient-year, booked on the treatment "
+                                 "delivered: the people the programme moved into treatment, "
+                                 "for the weeks they stay; added to any flat annual_cost.")
 
 
 class TestStripsConfig(InterventionConfig):

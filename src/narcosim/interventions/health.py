@@ -3,7 +3,8 @@
 Each sets a per-state lever on the people module for the week (reset after its step): more
 naloxone at hand, a higher share in treatment (MOUD), less fentanyl exposure among users who
 test their drugs, fewer people starting to use. Targets are states (or cities' states); none
-means the whole country.
+means the whole country. Naloxone and treatment book their ``unit_cost`` on what the model
+delivered (:mod:`narcosim.interventions.delivery`), on top of any flat ``annual_cost``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
 from narcosim.errors import ParameterError
-from narcosim.interventions.base import Intervention
+from narcosim.interventions.base import DAYS_PER_YEAR, Intervention
+from narcosim.interventions.delivery import EnrolledPatients, people_reached
 
 
 class _StateLever(Intervention):
@@ -33,9 +35,21 @@ class _StateLever(Intervention):
         s = self.target.states
         return s if s.any() else np.ones_like(s)
 
+    def own_extra(self, per_unit: float) -> np.ndarray:
+        """This step's addition to the lever per state (zeros while inactive)."""
+        n = len(self.target.states)
+        if not self.is_active():
+            return np.zeros(n)
+        return np.where(self.states(), per_unit * self.config.intensity, 0.0)
+
 
 class NaloxoneDistribution(_StateLever):
-    """Naloxone distribution: more people have naloxone at hand."""
+    """Naloxone distribution: more people have naloxone at hand.
+
+    Cost: ``unit_cost`` per person reached per year (a kit each), on the people the added
+    access share reaches in the run (result ``people_reached``), plus any flat
+    ``annual_cost``.
+    """
 
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("access_per_unit", 0.2, "", 0.0, 1.0,
@@ -43,14 +57,34 @@ class NaloxoneDistribution(_StateLever):
                   doc="Added naloxone-access share per unit intensity."),
     ]
 
+    def init_pre(self, sim: Sim) -> None:
+        """Declare the delivered quantity."""
+        super().init_pre(sim)
+        self.results.define("people_reached", units="people",
+                            doc="People who use drugs given naloxone by the programme.")
+        self.reached = 0.0
+
     def apply(self) -> None:
         """Raise naloxone access."""
         self.module("people").naloxone_extra[self.states()] += (
             self.pars.access_per_unit * self.config.intensity)
 
+    def update_results(self) -> None:
+        """Book the kits for the people reached this step, then record."""
+        own = self.own_extra(self.pars.access_per_unit)
+        self.reached = people_reached(self.module("people"), own) if own.any() else 0.0
+        self.cost += self.config.unit_cost * self.reached * self.sim.dt_days / DAYS_PER_YEAR
+        self.results["people_reached"][self.sim.ti] = self.reached
+        super().update_results()
+
 
 class TreatmentExpansion(_StateLever):
-    """More MOUD capacity: a higher long-run share of people with OUD in treatment."""
+    """More MOUD capacity: a higher long-run share of people with OUD in treatment.
+
+    Cost: ``unit_cost`` per patient-year delivered: the people the programme moved into
+    treatment, for every week they stay (result ``patient_weeks``; those still in treatment
+    when it ends are booked until they leave), plus any flat ``annual_cost``.
+    """
 
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("share_per_unit", 0.15, "", 0.0, 1.0,
@@ -59,10 +93,26 @@ class TreatmentExpansion(_StateLever):
                   doc="Added share in treatment per unit intensity."),
     ]
 
+    def init_pre(self, sim: Sim) -> None:
+        """Declare the delivered quantity."""
+        super().init_pre(sim)
+        self.results.define("patient_weeks", units="patient-weeks per step",
+                            doc="Treatment delivered to the people the programme enrolled.")
+        self.patients = EnrolledPatients()
+
     def apply(self) -> None:
         """Raise the treatment share."""
         self.module("people").treatment_extra[self.states()] += (
             self.pars.share_per_unit * self.config.intensity)
+
+    def update_results(self) -> None:
+        """Book the patient-weeks delivered this step, then record."""
+        people = self.module("people")
+        held = self.patients.update(people, self.own_extra(self.pars.share_per_unit))
+        weeks = held * people.scale * self.sim.dt_days / 7.0
+        self.cost += self.config.unit_cost * weeks * 7.0 / DAYS_PER_YEAR
+        self.results["patient_weeks"][self.sim.ti] = weeks
+        super().update_results()
 
 
 class TestStrips(_StateLever):

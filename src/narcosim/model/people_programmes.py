@@ -61,8 +61,10 @@ def programme_treatment(people: People, ti: int) -> None:
 
     Raising the long-run treatment share from ``s`` to ``s + x`` needs an entry rate of
     ``(s + x) / (1 - s - x)`` exits' worth instead of ``s / (1 - s)``; the difference is
-    drawn for people with OUD who are using in the targeted states.
+    drawn for people with OUD who are using in the targeted states. The slots moved are kept
+    as ``people.programme_entrants`` (what the programmes' costs are booked on).
     """
+    people.programme_entrants = np.zeros(0, dtype=np.int64)
     if not people.treatment_extra.any():
         return
     p, a = people.pars, people.agents
@@ -76,4 +78,5 @@ def programme_treatment(people: People, ti: int) -> None:
     eligible = a.alive & (a["status"][:n] == USING) & (a["group"][:n] == 0) & (prob[state] > 0)
     slots = np.flatnonzero(eligible)
     u = people.s_programme_treatment.random(ti, slots)
-    a["status"][slots[u < prob[state[slots]]]] = TREATMENT
+    people.programme_entrants = slots[u < prob[state[slots]]]
+    a["status"][people.programme_entrants] = TREATMENT
