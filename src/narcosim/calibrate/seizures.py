@@ -12,7 +12,6 @@ since routing responds to learned risk and corrupt contacts in ways the start ig
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -42,7 +41,7 @@ _FLOOR = 1e-3
 
 
 def initial_fit(atlas: Atlas, ofo_interdiction: float | None = None) -> FittedSupply:
-    """A first fit read straight off the CBP and CDC data (before any model run).
+    """A first fit read straight off CBP's seizures (before any model run).
 
     Args:
         atlas: The opened atlas store.
@@ -55,7 +54,6 @@ def initial_fit(atlas: Atlas, ofo_interdiction: float | None = None) -> FittedSu
     if q is None:
         q = next(s.default for s in Trafficking.param_specs if s.name == "ofo_interdiction")
     sw = southwest_seizures(atlas.table("seizures"))
-    deaths = atlas.table("overdose_deaths")
     offices = tuple(sorted(sw["field_office"].unique(), key=_office_order))
     shares = ofo_shares(sw)
     n_d, n_y, n_f = len(SUPPLY_DRUGS), len(FIT_YEARS), len(offices)
@@ -67,19 +65,16 @@ def initial_fit(atlas: Atlas, ofo_interdiction: float | None = None) -> FittedSu
         usbp[d] = min(by_comp.get("USBP", 0.0) / by_comp["OFO"] * q / (1 - q), 0.9)
         caught = q + (1 - q) * usbp[d]
         per_fy = rows.groupby("fiscal_year")[["kg", "events"]].sum()
-        us = deaths[(deaths["state_abbr"] == "US") & (deaths["drug"] == drug)]
-        us_by_year = us.set_index("year")["deaths"]
         for y, fy in enumerate(FIT_YEARS):
             anchor = int(np.clip(fy, FISCAL_YEARS[0], FISCAL_YEARS[-1]))
             kg, events = per_fy.loc[anchor, "kg"], per_fy.loc[anchor, "events"]
-            flow[d, y] = kg / caught
-            if fy < FISCAL_YEARS[0]:
-                flow[d, y] *= us_by_year[fy] / us_by_year[FISCAL_YEARS[0]]
+            flow[d, y] = kg / caught  # outside the window: rebuilt from NFLIS (inputs)
             size[d, y] = kg / events
             s = shares[(shares["drug"] == drug) & (shares["fiscal_year"] == anchor)]
             s = s.set_index("field_office")["share"]
             weight[d, y] = [max(float(s.get(o, 0.0)), _FLOOR) for o in offices]
-    meta = {"stage": "initial", "ofo_interdiction": q}
+    meta = {"stage": "initial", "ofo_interdiction": q,
+            "fit_window": [FISCAL_YEARS[0], FISCAL_YEARS[-1]]}
     return FittedSupply(FIT_YEARS, offices, flow, weight, usbp, size, meta)
 
 
@@ -129,7 +124,7 @@ def compare(sim_sw: pd.DataFrame, cbp_sw: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 def run_fit_sim(inputs: SupplyInputs, fitted: FittedSupply, seed: int) -> Sim:
     """Run the supply model with one candidate fit up to the end of FY2023."""
-    sim = build_sim(dataclasses.replace(inputs, fitted=fitted), seed=seed, end=FIT_END,
+    sim = build_sim(inputs.with_fit(seizure_fit=fitted), seed=seed, end=FIT_END,
                     name="fit")
     return sim.run()
 
@@ -197,6 +192,7 @@ def fit_seizures(
         "narcosim_version": __version__,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "ofo_interdiction": start.meta["ofo_interdiction"],
+        "fit_window": [FISCAL_YEARS[0], FISCAL_YEARS[-1]],
         "worst_total_rel_error": float(totals["rel_error"].abs().max()),
         "worst_share_diff_pp": float(shares["diff_pp"].abs().max()),
     }

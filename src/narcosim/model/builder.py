@@ -38,11 +38,26 @@ def load_inputs(
     structure: OrgStructure | None = None,
     fitted: FittedSupply | None = None,
     world: World | None = None,
+    input_end: int | None = None,
+    report_elasticity: Mapping[str, float] | None = None,
 ) -> SupplyInputs:
-    """Read everything the supply modules need from the atlas (once; reuse across runs)."""
+    """Read everything the supply modules need from the atlas (once; reuse across runs).
+
+    Args:
+        atlas: The opened atlas store.
+        structure: Cartels and operators (default structure if None).
+        fitted: The seizure fit (the packaged one if None).
+        world: The geography (built from the atlas if None).
+        input_end: Last year an input may use (default: the indicators' last year).
+        report_elasticity: Flow elasticity to NFLIS reports outside the seizure window, per
+            drug (default: the packaged people fit's).
+    """
     world = world or World.from_atlas(atlas)
+    kappa = (FittedPeople.load().report_elasticity if report_elasticity is None
+             else report_elasticity)
     return build_supply_inputs(atlas, world, structure or OrgStructure.default(),
-                               fitted or FittedSupply.load())
+                               fitted or FittedSupply.load(), input_end=input_end,
+                               report_elasticity=dict(kappa))
 
 
 def build_sim(
@@ -92,7 +107,7 @@ def build_sim(
     if people:
         people_pars = {**FittedPeople.load().pars, **dict(pars.get("people") or {})}
         modules.append(People(np.asarray(world.population), world.years[0], world.states,
-                              int(scale), prevalence=inputs.prior_overdose_rate,
+                              int(scale), prevalence=inputs.prevalence,
                               pars=people_pars))
     modules.append(Ledger())
     return Sim(modules, Timeline(start, end), seed=seed, name=name)

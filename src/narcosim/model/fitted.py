@@ -7,9 +7,9 @@ probability that Border Patrol seizes a load the ports missed, so that the simul
 match CBP's. The fit is saved with the command and seed that made it (``fitted_supply.json``
 beside this module) and the default scenario uses it.
 
-Outside FY2019–FY2023: earlier fiscal years scale FY2019 by the ratio of CDC's national
-deaths involving the drug in that year to those in 2019 (more supply, more deaths: a stated
-assumption); later ones hold FY2023 (the projection is "status quo").
+Outside the fit window (``meta["fit_window"]``, FY2019–FY2023) the stored flows only repeat
+the window's nearest year: the run's inputs rebuild them from DEA NFLIS reports and project
+them past the last input year (:mod:`narcosim.model.supply_index`). CDC deaths never enter.
 """
 
 from __future__ import annotations

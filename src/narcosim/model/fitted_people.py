@@ -25,10 +25,14 @@ class FittedPeople:
     Attributes:
         pars: Parameter values by name (units as in the parameter specs).
         meta: Command, seed, trials, fit years, scores, date, version.
+        report_elasticity: Per supply drug, the elasticity of the flow outside the seizure
+            window to NFLIS reports (:mod:`narcosim.model.supply_index`), fitted jointly with
+            the overdose risks; a drug not listed uses 1.
     """
 
     pars: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    report_elasticity: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> FittedPeople:
@@ -50,15 +54,17 @@ class FittedPeople:
         try:
             data = json.loads(text)
             pars = {str(k): float(v) for k, v in data["pars"].items()}
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            kappa = {str(k): float(v) for k, v in data.get("report_elasticity", {}).items()}
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
             raise ParameterError(f"{where}: not a people fit (needs a 'pars' object of "
                                  "numbers)") from None
-        return cls(pars, dict(data.get("meta", {})))
+        return cls(pars, dict(data.get("meta", {})), kappa)
 
     def save(self, path: Path) -> Path:
         """Write the fit as JSON, atomically."""
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"pars": self.pars, "meta": self.meta}, indent=1,
+        tmp.write_text(json.dumps({"pars": self.pars, "report_elasticity": self.report_elasticity,
+                                   "meta": self.meta}, indent=1,
                                   ensure_ascii=False) + "\n")
         tmp.replace(path)
         return path
