@@ -55,7 +55,7 @@ def test_a_trial_in_a_worker_equals_the_trial_here(setup) -> None:
     inputs, targets = setup
     world = inputs.world
     ctx = TrialContext(world.population, world.years[0], world.states,
-                       inputs.prior_overdose_rate, record_market(inputs, 3, "2016-12-31"),
+                       inputs.prevalence, record_market(inputs, 3, "2016-12-31"),
                        targets, 3, 2000, "2016-12-31")
     shape = {k: (lo if not log else lo * 10) for k, (lo, hi, log) in SEARCH_SPACE.items()}
     start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}

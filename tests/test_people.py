@@ -92,7 +92,7 @@ def snapshots(market: Market, at: int | None, steps: tuple[int, ...]) -> dict[in
     inputs, sold = market
     world = inputs.world
     people = OneMore(np.asarray(world.population), world.years[0], world.states, 100,
-                     market="market_replay", prevalence=inputs.prior_overdose_rate,
+                     market="market_replay", prevalence=inputs.prevalence,
                      pars=fitted(), at=at)
     sim = Sim([MarketReplay(sold), people], Timeline(DEFAULT_START, "2015-12-31"), seed=5)
     out: dict[int, dict] = {}
@@ -137,7 +137,7 @@ def test_a_death_counts_toward_every_drug_involved(market: Market) -> None:
     inputs, sold = market
     world = inputs.world
     people = People(np.asarray(world.population), world.years[0], world.states, 100,
-                    market="market_replay", prevalence=inputs.prior_overdose_rate,
+                    market="market_replay", prevalence=inputs.prevalence,
                     pars=fitted(other_deaths=0.0))
     sim = Sim([MarketReplay(sold), people], Timeline(DEFAULT_START, "2016-06-30"), seed=2)
     n_s = len(world.states)

@@ -223,7 +223,7 @@ def run_pair(market: tuple[SupplyInputs, np.ndarray], pars: dict[str, float], sc
                       basis=basis).run()
     world = inputs.world
     ref = NumpyPeople(np.asarray(world.population), world.years[0], world.states, scale,
-                      market="market_replay", prevalence=inputs.prior_overdose_rate,
+                      market="market_replay", prevalence=inputs.prevalence,
                       record_basis=basis, pars=pars)
     slow = Sim([MarketReplay(sold), ref], Timeline(DEFAULT_START, END), seed=seed,
                name="people").run()

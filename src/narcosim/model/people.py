@@ -55,6 +55,9 @@ FENTANYL_COMPONENTS = [1, 4]
 #: Availability at which the stimulant hazards equal od_meth and od_cocaine (kg per 100,000
 #: people per week): normalising constants, not behaviour.
 STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
+#: Fentanyl availability (kg per 100,000 people per week) at which the fentanyl hazard equals
+#: od_fentanyl: a normalising constant, not behaviour.
+FENTANYL_REFERENCE = 1.0
 DAYS_PER_YEAR = 365.25
 
 
@@ -63,8 +66,9 @@ class People(Module):
 
     Args:
         population: State populations, shape (years, states).
-        prevalence: Relative prevalence of drug use per state (the mortality multiplier);
-            raised to the power ``prevalence_weight`` and applied to the starting population.
+        prevalence: Relative prevalence per state (the mortality multiplier), one row per
+            group of :data:`GROUPS` (or one row for all); raised to the power
+            ``prevalence_weight`` and applied to the starting population.
         record_basis: Also record each risk component's unit contribution to expected deaths
             (calibration uses it to solve the linear risk coefficients).
         first_year: Calendar year of ``population[0]``.
@@ -145,15 +149,17 @@ class People(Module):
     def init_post(self) -> None:
         """Create the starting population by state in proportion to population."""
         p = self.pars
-        pop = self.population[0] * self.prevalence ** p.prevalence_weight
-        share = pop / pop.sum()
+        prev = np.broadcast_to(self.prevalence, (len(GROUPS), len(self.states)))
+        pop = self.population[0][None, :] * prev ** p.prevalence_weight
+        share = pop / pop.sum(axis=1, keepdims=True)
         n_oud = p.n_opioid_use_disorder
         sizes = {
             "opioid": n_oud,
             "methamphetamine_only": max(p.n_methamphetamine - n_oud * p.meth_among_oud, 0.0),
             "cocaine_only": max(p.n_cocaine - n_oud * p.cocaine_among_oud, 0.0),
         }
-        counts = np.rint(np.outer([sizes[g] for g in GROUPS], share) / self.scale).astype(int)
+        counts = np.rint(np.array([sizes[g] for g in GROUPS])[:, None] * share
+                         / self.scale).astype(int)
         self._add(INIT_STEP, counts)
 
     def _add(self, step: int, counts: np.ndarray) -> None:
@@ -177,8 +183,16 @@ class People(Module):
     def meth_among_oud(self, year: float) -> float:
         """Share of people with OUD who also use methamphetamine in a (fractional) year."""
         p = self.pars
-        return float(np.clip(p.meth_among_oud + p.meth_among_oud_growth * (year - 2015.0),
-                             0.0, 1.0))
+        return float(np.clip(p.meth_among_oud + p.meth_among_oud_growth
+                             * (self.trend_year(year) - 2015.0), 0.0, 1.0))
+
+    def trend_year(self, year: float) -> float:
+        """The year the linear trends (naloxone access, co-use) are read at.
+
+        They are held after ``trends_until`` (the status quo after the last fitted year).
+        """
+        until = self.pars.trends_until
+        return min(year, until) if until > 0 else year
 
     def drug_masks(self, year: float, which: np.ndarray | slice | None = None) -> np.ndarray:
         """Drugs (bit mask) of the slots ``which`` (default all): group's drug plus co-use."""
@@ -211,7 +225,8 @@ class People(Module):
     def naloxone_access(self, year: float) -> float:
         """Share of people with naloxone at hand in a (fractional) year."""
         p = self.pars
-        return float(np.clip(p.naloxone_access + p.naloxone_growth * (year - 2015.0), 0, 1))
+        return float(np.clip(p.naloxone_access + p.naloxone_growth
+                             * (self.trend_year(year) - 2015.0), 0, 1))
 
     def has_naloxone(self, which: np.ndarray | slice, year: float) -> np.ndarray:
         """Whether each agent has naloxone at hand (a fixed uniform per agent vs the access)."""
@@ -232,8 +247,9 @@ class People(Module):
         p = self.pars
         dt_weeks = self.sim.dt_days / 7.0
         fent, meth, coc = (avail[SUPPLY_DRUGS.index(d)] for d in SUPPLY_DRUGS)
-        ratio = (np.maximum(fent, 0.0) / p.fentanyl_half) ** p.fentanyl_hill
-        exposure = ratio / (1.0 + ratio)
+        # constant elasticity of the fentanyl hazard to local fentanyl supply (fitted, with
+        # its interval); heroin's share of the opioid hazard falls as fentanyl displaces it
+        exposure = (np.maximum(fent, 0.0) / FENTANYL_REFERENCE) ** p.fentanyl_elasticity
         potency = 1.0 + p.potency_gamma * float(lethal_share(np.array([year]))[0])
         unit_meth = (meth / STIMULANT_REFERENCE["methamphetamine"]) ** p.stimulant_elasticity
         unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.stimulant_elasticity
@@ -241,7 +257,7 @@ class People(Module):
         comp = np.zeros((len(COMPONENTS), len(STATUSES), N_MASKS, n_s))
         for mask in range(1, N_MASKS):
             if mask & OPIOID:
-                comp[0, USING, mask] = 1 - exposure
+                comp[0, USING, mask] = np.maximum(1.0 - exposure, 0.0)
                 comp[1, USING, mask] = potency * exposure
             else:
                 comp[4, USING, mask] = potency * exposure

@@ -73,6 +73,12 @@ PEOPLE_PARAMS: list[ParamSpec] = [
     ParamSpec("initiation_elasticity", 0.1, "", 0.0, 2.0,
               source="guess: initiation rises weakly with local availability",
               doc="Elasticity of initiation (replacing those who leave) to availability."),
+    ParamSpec("trends_until", 0.0, "", 0.0, 2100.0,
+              source="status-quo assumption: the fitted linear trends (naloxone access, "
+                     "methamphetamine co-use) are identified only over the fit years, so they "
+                     "are held after them; calibration sets it to the end of the last fit "
+                     "year; 0 = never held",
+              doc="Year (decimal) after which naloxone access and co-use stay at their level."),
     # --- naloxone ------------------------------------------------------------------------
     ParamSpec("naloxone_access", 0.1, "", 0.0, 1.0,
               source="guess: share of people who use drugs whose overdoses happen where "
@@ -87,11 +93,11 @@ PEOPLE_PARAMS: list[ParamSpec] = [
     # --- overdose risk (fitted) -------------------------------------------------------------
     ParamSpec("od_opioid", 0.0004, "per week", 0.0, 0.05, source=FIT,
               doc="Weekly fatal-overdose hazard of an opioid user from non-fentanyl opioids."),
-    ParamSpec("fentanyl_half", 0.2, "kg per week", 1e-4, 100.0, source=FIT,
-              doc="Fentanyl availability (kg sold per 100,000 people per week) at which half "
-                  "of opioid users are exposed to fentanyl."),
-    ParamSpec("fentanyl_hill", 1.5, "", 0.2, 6.0, source=FIT,
-              doc="Steepness (Hill exponent) of exposure to fentanyl against availability."),
+    ParamSpec("fentanyl_elasticity", 0.8, "", 0.0, 3.0, source=FIT,
+              doc="Elasticity of the fentanyl overdose hazard to local fentanyl supply (kg "
+                  "sold per 100,000 people): halving supply multiplies the hazard by "
+                  "0.5 ** elasticity. Identified from the deaths data with an interval "
+                  "(narcosim calibrate --report)."),
     ParamSpec("od_fentanyl", 0.0016, "per week", 0.0, 0.05, source=FIT,
               doc="Weekly fatal-overdose hazard of an opioid user fully exposed to fentanyl "
                   "(before the potency term)."),
