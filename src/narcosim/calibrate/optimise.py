@@ -29,17 +29,27 @@ from narcosim.calibrate.deaths import (
     objective_value,
     record_market,
     solve_linear,
+    with_population,
 )
+from narcosim.calibrate.elasticity import KAPPA, elasticity_profile, profile_interval
 from narcosim.core.sim import Sim
 from narcosim.core.time import Timeline
 from narcosim.errors import ParameterError
 from narcosim.model.builder import DEFAULT_START
+from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.people import People
 from narcosim.model.replay import MarketReplay
 from narcosim.run.backends import run_jobs
 
+#: Prefix of the search's flow elasticities to reports (one per supply drug), and their ranges
+#: (low, high, log): the latent growth curve of the flows before the seizure window.
+KAPPA_SPACE: dict[str, tuple[float, float, bool]] = {
+    "fentanyl": (0.5, 3.0, False), "methamphetamine": (0.0, 3.0, False),
+    "cocaine": (0.0, 3.0, False)}
+#: Fewest years a deaths fit takes (trends and growth need three points).
+MIN_FIT_YEARS = 3
 #: Upper bounds of the linearly solved parameters (their specs' ``high``).
 _BOUNDS: dict[str, float] = {s.name: (np.inf if s.high is None else float(s.high))
                              for s in People.param_specs if s.name in LINEAR}
@@ -58,13 +68,31 @@ class TrialContext:
     seed: int
     scale: int
     end: str
+    step_ratio: np.ndarray | None = None
+    kappa0: tuple[float, ...] = (1.0, 1.0, 1.0)
+
+    def market(self, kappa: dict[str, float]) -> np.ndarray:
+        """The recorded market with its report-driven years rescaled to elasticities ``kappa``.
+
+        Flows outside the seizure window are reports ** kappa (see supply_index); sales follow
+        flows within a few weeks, so during the search the recorded sales of those years are
+        rescaled instead of re-running the supply. The fit's final table comes from a full
+        run with the chosen values.
+        """
+        if self.step_ratio is None or not kappa:
+            return self.sold
+        power = np.array([kappa.get(d, k0) - k0
+                          for d, k0 in zip(SUPPLY_DRUGS, self.kappa0, strict=True)])
+        return self.sold * (self.step_ratio ** power[None, :])[:, :, None]
 
     def sim(self, pars: dict[str, float], basis: bool = False) -> Sim:
-        """A people-only run over the recorded market."""
+        """A people-only run over the (rescaled) recorded market."""
+        kappa = {k.removeprefix(KAPPA): v for k, v in pars.items() if k.startswith(KAPPA)}
+        people_pars = {k: v for k, v in pars.items() if not k.startswith(KAPPA)}
         people = People(self.population, self.first_year, self.states, self.scale,
                         market="market_replay", prevalence=self.prevalence,
-                        record_basis=basis, pars=pars)
-        return Sim([MarketReplay(self.sold), people], Timeline(DEFAULT_START, self.end),
+                        record_basis=basis, pars=people_pars)
+        return Sim([MarketReplay(self.market(kappa)), people], Timeline(DEFAULT_START, self.end),
                    seed=self.seed, name="people")
 
     def solve(self, shape: dict[str, float], coefs: dict[str, float]) -> dict[str, float]:
@@ -92,8 +120,29 @@ def evaluate_trial(ctx: TrialContext, number: int, shape: dict[str, float],
 
 
 def _suggest(trial: optuna.Trial) -> dict[str, float]:
+    space = {**SEARCH_SPACE, **{KAPPA + d: r for d, r in KAPPA_SPACE.items()}}
     return {name: trial.suggest_float(name, lo, hi, log=log)
-            for name, (lo, hi, log) in SEARCH_SPACE.items()}
+            for name, (lo, hi, log) in space.items()}
+
+
+def trial_context(inputs: SupplyInputs, targets: DeathTargets, seed: int, scale: int
+                  ) -> TrialContext:
+    """A trial context over the inputs' market, recorded up to the targets' last year."""
+    end = f"{targets.years[-1]}-12-31"
+    world = inputs.world
+    targets = with_population(targets, np.asarray(world.population), world.years[0])
+    kappa0 = tuple(float(inputs.report_elasticity[d]) for d in SUPPLY_DRUGS)
+    return TrialContext(np.asarray(world.population), world.years[0], world.states,
+                        np.asarray(inputs.prevalence), record_market(inputs, seed, end),
+                        targets, seed, scale, end,
+                        step_ratio(inputs, Timeline(DEFAULT_START, end)), kappa0)
+
+
+def step_ratio(inputs: SupplyInputs, timeline: Timeline) -> np.ndarray:
+    """Reports relative to the anchor year at each step, (steps, drugs)."""
+    ratio = inputs.report_ratio()
+    idx = [inputs.fitted.fy_index(int(fy)) for fy in timeline.fiscal_years]
+    return ratio[:, idx].T
 
 
 def calibrate_deaths(
@@ -107,6 +156,7 @@ def calibrate_deaths(
     workers: int = 1,
     scheduler: str | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    profile: bool = True,
 ) -> tuple[FittedPeople, pd.DataFrame]:
     """Fit the overdose-risk parameters to CDC's deaths.
 
@@ -124,19 +174,20 @@ def calibrate_deaths(
         workers: Trials per batch (and worker processes).
         scheduler: A Dask scheduler's address (``dask`` only).
         progress: Called as ``progress(trial, trials, best_value)``.
+        profile: Also profile the fentanyl elasticity for its interval (stored in ``meta``).
 
     Returns:
         The fit and its fit table (from a check run with the fitted values).
     """
     if trials < 1:
         raise ParameterError(f"trials must be >= 1, got {trials}")
+    if len(targets.years) < MIN_FIT_YEARS:
+        raise ParameterError(f"a deaths fit needs at least {MIN_FIT_YEARS} years of CDC "
+                             f"deaths; got {len(targets.years)} "
+                             f"({', '.join(str(y) for y in targets.years)})")
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
-    end = f"{targets.years[-1]}-12-31"
-    world = inputs.world
-    ctx = TrialContext(np.asarray(world.population), world.years[0], world.states,
-                       np.asarray(inputs.prior_overdose_rate), record_market(inputs, seed, end),
-                       targets, seed, scale, end)
+    ctx = trial_context(inputs, targets, seed, scale)
     start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize",
@@ -154,9 +205,17 @@ def calibrate_deaths(
         done += len(asked)
         if progress is not None:
             progress(done, trials, float(study.best_value))
-    shape = dict(study.best_params)
+    shape = {k: v for k, v in study.best_params.items() if not k.startswith(KAPPA)}
+    kappa = {k.removeprefix(KAPPA): v for k, v in study.best_params.items()
+             if k.startswith(KAPPA)}
+    # the final solve and table on a full run of the supply with the chosen elasticities
+    chosen = inputs.with_fit(report_elasticity=kappa)
+    ctx = trial_context(chosen, targets, seed, scale)
     best = {**shape, **ctx.solve(shape, study.best_trial.user_attrs["coefficients"])}
+    # the status quo after the fit: trends held from the end of the last fit year
+    best["trends_until"] = float(targets.years[-1] + 1)
     value, table = ctx.score(best)
+    table_profile = elasticity_profile(ctx, best) if profile else None
     workers_part = f" --backend {backend} --workers {workers}" if backend else ""
     meta: dict[str, Any] = {
         "command": f"narcosim calibrate --seed {seed} --trials {trials} --scale {scale} "
@@ -165,10 +224,13 @@ def calibrate_deaths(
         "fit_years": [targets.years[0], targets.years[-1]],
         "objective": value,
         "fit": table.to_dict(orient="records"),
+        **({} if table_profile is None else {
+            "fentanyl_elasticity_interval": list(profile_interval(table_profile)),
+            "fentanyl_elasticity_profile": table_profile.to_dict(orient="records")}),
         "narcosim_version": __version__,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    return FittedPeople(best, meta), table
+    return FittedPeople(best, meta, kappa), table
 
 
 def _run(jobs: list[tuple[Any, ...]], backend: str | None, workers: int,

@@ -15,6 +15,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     compare_cmd,
     download_cmd,
     ensemble_cmd,
+    evaluate_cmd,
     maps_cmd,
     network_cmd,
     orgs_cmd,

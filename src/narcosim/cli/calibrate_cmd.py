@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from narcosim.atlas.query import death_years
 from narcosim.atlas.store import Atlas
 from narcosim.calibrate.seizures import (
     compare,
@@ -148,7 +149,9 @@ def calibrate(
     trials: Annotated[int, typer.Option("--trials", help="Optuna trials.")] = 80,
     scale: Annotated[int | None, typer.Option(
         "--scale", help="People per agent (fit: 1000; report: 100).")] = None,
-    years: Annotated[str, typer.Option("--years", help="Fit years, e.g. 2015-2023.")] = "2015-2023",
+    years: Annotated[str | None, typer.Option(
+        "--years", help="Fit years, e.g. 2015-2023 (default: every CDC year in the store).")
+    ] = None,
     drugs: Annotated[str, typer.Option("--drugs", help="Drug keys to fit, comma-separated.")] = (
         "fentanyl,methamphetamine,cocaine,all_drugs"),
     fit: Annotated[Path | None, typer.Option("--fit", help="People fit to report "
@@ -174,13 +177,14 @@ def calibrate(
         raise ParameterError(f"--seed must be >= 0, got {seed}")
     if scale is not None and scale < 1:
         raise ParameterError(f"--scale must be >= 1, got {scale}")
-    year_list = _years(years)
     drug_list = tuple(d.strip() for d in drugs.split(",") if d.strip())
     atlas = Atlas.open(store)
+    year_list = _years(years) if years is not None else death_years(atlas)
     inputs = load_inputs(atlas)
     targets = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
     if report:
         people = FittedPeople.load(fit)
+        inputs = inputs.with_fit(report_elasticity=people.report_elasticity or None)
         end = f"{year_list[-1]}-12-31"
         with _out.status("running the model with the saved fit"):
             sold = cal.record_market(inputs, seed, end)
@@ -196,7 +200,7 @@ def calibrate(
         test_years = tuple(y for y in year_list if y > 2021)
         if not train or not test_years:
             raise ParameterError("--backtest needs fit years on both sides of 2021/2022")
-        inputs = cal.hold_market_shares(inputs, train[-1])
+        inputs = load_inputs(atlas, input_end=train[-1])
         targets = cal.death_targets(atlas, inputs.world.states, train, drug_list)
     if backend is not None:
         from narcosim.run.backends import check_backend_args
@@ -210,6 +214,7 @@ def calibrate(
     _out.print(f"fitted: {fitted.pars}")
     if backtest:
         full = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
+        inputs = inputs.with_fit(report_elasticity=fitted.report_elasticity)
         end = f"{year_list[-1]}-12-31"
         sold = cal.record_market(inputs, seed, end)
         sim = cal.people_sim(inputs, sold, seed=seed, scale=scale or 1000, end=end,

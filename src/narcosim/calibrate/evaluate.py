@@ -1,0 +1,246 @@
+"""Out-of-sample evaluation: rolling-origin forecasts and held-out states, beside baselines.
+
+*Rolling origin* (DESIGN.md section 5): for each origin T, every input is cut at T
+(``input_end=T``: NFLIS reports and fitted flows up to T, the supply projected after it), the
+model is fitted to CDC deaths up to T only (:func:`~narcosim.calibrate.optimise.calibrate_deaths`,
+the flow elasticities to reports included), and deaths at T+1 and T+2 are forecast by drug,
+nationally and by state, as the 23 quantiles of the CDC forecast hubs
+(:mod:`narcosim.calibrate.forecast`: anchored at the origin's observed value, and
+free-running). The baselines (persistence, log-linear trend and, for
+states, the national persistence forecast times population share) are computed from the same
+CDC history by :mod:`narcosim.analysis.baselines` and scored by the same code
+(:mod:`narcosim.analysis.scoring`).
+
+*Leave states out*: the fit never sees ``leave_out`` states' deaths after the first year
+(chosen by a named stream of the seed; the national totals, which include them, stay in the
+fit); their per-capita rates 2016 on are then predicted and scored by R² beside the baselines
+of :mod:`narcosim.calibrate.skill`.
+
+Known limits: the packaged seizure fit's corridor weights and load sizes for fiscal years after
+an origin still steer routing (not the flow's size, which is cut at the origin); each origin's
+supply scale before FY2019 is anchored on FY2019's flow, a unit the fitted risks absorb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from narcosim.analysis.baselines import loglinear_trend, persistence, population_share
+from narcosim.analysis.scoring import QUANTILES, quantile_column
+from narcosim.atlas.query import death_years
+from narcosim.atlas.store import Atlas
+from narcosim.calibrate.deaths import (
+    DeathTargets,
+    annual_deaths,
+    death_targets,
+    people_sim,
+    record_market,
+)
+from narcosim.calibrate.forecast import (
+    forecast_rng,
+    growth_rms,
+    log_rms,
+    mixture_quantiles,
+    walk_sd,
+)
+from narcosim.calibrate.optimise import MIN_FIT_YEARS, calibrate_deaths
+from narcosim.calibrate.skill import rate_r2_table
+from narcosim.core.random import Stream
+from narcosim.errors import ParameterError
+from narcosim.model.builder import load_inputs
+from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.people import DEATH_KEYS
+
+MODEL = "narcosim"
+#: The model's free-running forecast (its own level, not anchored at the origin).
+FREE = "narcosim free-running"
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """What an evaluation runs.
+
+    Attributes:
+        origins: Forecast origins (last year of data each fit sees).
+        horizons: Years ahead.
+        trials: Optuna trials per fit.
+        scale: People per agent in the fit and forecast runs.
+        seed: Run seed (fits, forecasts, the held-out states).
+        dampings: Status-quo dampings of the supply trend mixed in the forecast (the guessed
+            parameter's range, evenly).
+        leave_out: States held out of the leave-states-out fit (0 = skip it).
+    """
+
+    origins: tuple[int, ...] = (2018, 2019, 2020, 2021)
+    horizons: tuple[int, ...] = (1, 2)
+    trials: int = 80
+    scale: int = 1000
+    seed: int = 1
+    dampings: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+    leave_out: int = 10
+
+
+def check_settings(years: Sequence[int], settings: EvaluationSettings) -> None:
+    """Refuse origins the data cannot score, in one line.
+
+    Raises:
+        ParameterError: An origin with fewer than three fit years, or whose last horizon is
+            past the data; bad horizons, trials, scale or leave-out count.
+    """
+    first, last = years[0], years[-1]
+    if not settings.origins:
+        raise ParameterError("evaluate: no origins given")
+    if not settings.horizons or min(settings.horizons) < 1:
+        raise ParameterError(f"evaluate: horizons must be >= 1, got {settings.horizons}")
+    for origin in settings.origins:
+        if origin - first + 1 < MIN_FIT_YEARS:
+            raise ParameterError(f"evaluate: origin {origin} leaves fewer than "
+                                 f"{MIN_FIT_YEARS} fit years (CDC data start in {first})")
+        if origin + max(settings.horizons) > last:
+            raise ParameterError(f"evaluate: origin {origin} + {max(settings.horizons)} years "
+                                 f"is past the last CDC year in the store ({last})")
+    if settings.trials < 1 or settings.scale < 1:
+        raise ParameterError("evaluate: trials and scale must be >= 1")
+    if not 0 <= settings.leave_out < 40:
+        raise ParameterError(f"evaluate: leave-out must be 0–39 states, got "
+                             f"{settings.leave_out}")
+
+
+def _rows(model: str, origin: int, drug: str, locations: Sequence[str],
+          horizons: Sequence[int], quantiles: np.ndarray, observed: np.ndarray) -> list[dict]:
+    """Tidy rows from quantiles (locations, horizons, levels) and observed (locations, h)."""
+    cols = [quantile_column(q) for q in QUANTILES]
+    rows = []
+    for i, loc in enumerate(locations):
+        for j, h in enumerate(horizons):
+            row = {"model": model, "origin": origin, "horizon": h, "drug": drug,
+                   "location": loc, "observed": float(observed[i, j])}
+            row.update(zip(cols, quantiles[i, j].tolist(), strict=True))
+            rows.append(row)
+    return rows
+
+
+def forecast_origin(atlas: Atlas, origin: int, settings: EvaluationSettings,
+                    full: DeathTargets) -> tuple[pd.DataFrame, dict]:
+    """Fit on data up to ``origin`` and forecast its horizons; the baselines beside it.
+
+    Args:
+        atlas: The opened atlas store.
+        origin: Last data year the fit and every input may see.
+        settings: The evaluation settings.
+        full: CDC targets over every year (only years <= origin reach the fit; later ones are
+            the observed values scored).
+
+    Returns:
+        The tidy forecast rows (every model) and a summary of the origin's fit.
+    """
+    inputs = load_inputs(atlas, input_end=origin,
+                         report_elasticity=dict.fromkeys(SUPPLY_DRUGS, 1.0))
+    world = inputs.world
+    fit_years = tuple(y for y in full.years if y <= origin)
+    targets = death_targets(atlas, world.states, fit_years, full.drugs)
+    fitted, table = calibrate_deaths(inputs, targets, seed=settings.seed, trials=settings.trials,
+                                     scale=settings.scale, profile=False)
+    horizons = tuple(settings.horizons)
+    years = (*fit_years, *(origin + h for h in horizons))
+    end = f"{years[-1]}-12-31"
+    runs = []
+    for phi in settings.dampings:
+        chosen = inputs.with_fit(report_elasticity=fitted.report_elasticity, damping=phi)
+        sold = record_market(chosen, settings.seed, end)
+        sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.scale, end=end,
+                         pars=fitted.pars).run()
+        runs.append(annual_deaths(sim, years))
+    sims = np.stack(runs, axis=-1)  # (drugs, years, states, dampings)
+    n_fit = len(fit_years)
+    observed_idx = [full.years.index(origin + h) for h in horizons]
+    pop_row = int(np.clip(origin - world.years[0], 0, len(world.years) - 1))
+    pop_share = np.asarray(world.population, dtype=float)[pop_row]
+    pop_share = pop_share / pop_share.sum()
+    states = list(world.states)
+    rows: list[dict] = []
+    for d, drug in enumerate(full.drugs):
+        nat_hist = full.national[d, :n_fit]
+        state_hist = full.states[d, :n_fit]
+        sim_nat = sims[d].sum(axis=1)  # (years, dampings)
+        sigma_fit = log_rms(sim_nat[:n_fit, 0], nat_hist)
+        sigma_state = log_rms(sims[d, :n_fit, :, 0], state_hist)
+        walk = walk_sd(nat_hist)
+        g_nat = growth_rms(sim_nat[:n_fit, 0], nat_hist)
+        g_state = growth_rms(sims[d, :n_fit, :, 0], state_hist)
+        obs_nat = full.national[d, observed_idx][None, :]
+        obs_state = full.states[d, observed_idx].T
+        with np.errstate(divide="ignore", invalid="ignore"):  # no deaths at T: no growth
+            growth_nat = sim_nat[n_fit:] / sim_nat[n_fit - 1]  # (horizons, dampings)
+            growth_state = sims[d, n_fit:] / sims[d, n_fit - 1]  # (horizons, states, dampings)
+        for name, nat_mean, state_mean, s_nat, s_state in (
+                (MODEL, nat_hist[-1] * growth_nat, state_hist[-1][None, :, None] * growth_state,
+                 [np.sqrt(h) * float(np.hypot(g_nat, walk)) for h in horizons],
+                 [np.sqrt(h) * float(np.hypot(g_state, walk)) for h in horizons]),
+                (FREE, sim_nat[n_fit:], sims[d, n_fit:],
+                 [float(np.hypot(sigma_fit, np.sqrt(h) * walk)) for h in horizons],
+                 [float(np.hypot(sigma_state, np.sqrt(h) * walk)) for h in horizons])):
+            nat_q = np.stack([mixture_quantiles(
+                nat_mean[j], s_nat[j], forecast_rng(settings.seed, origin, f"{name}/{drug}/US/{h}"))
+                for j, h in enumerate(horizons)])
+            state_q = np.stack([mixture_quantiles(
+                state_mean[j], s_state[j],
+                forecast_rng(settings.seed, origin, f"{name}/{drug}/states/{h}"))
+                for j, h in enumerate(horizons)], axis=1)
+            rows += _rows(name, origin, drug, ["US"], horizons, nat_q[None], obs_nat)
+            rows += _rows(name, origin, drug, states, horizons, state_q, obs_state)
+        per = persistence(fit_years, nat_hist, horizons)
+        rows += _rows("persistence", origin, drug, ["US"], horizons, per[None], obs_nat)
+        rows += _rows("trend", origin, drug, ["US"], horizons,
+                      loglinear_trend(fit_years, nat_hist, horizons)[None], obs_nat)
+        s_per = np.stack([persistence(fit_years, state_hist[:, s], horizons)
+                          for s in range(len(states))])
+        s_trend = np.stack([loglinear_trend(fit_years, state_hist[:, s], horizons)
+                            for s in range(len(states))])
+        rows += _rows("persistence", origin, drug, states, horizons, s_per, obs_state)
+        rows += _rows("trend", origin, drug, states, horizons, s_trend, obs_state)
+        rows += _rows("population share", origin, drug, states, horizons,
+                      population_share(per, pop_share), obs_state)
+    summary = {"origin": origin, "fit": table.to_dict(orient="records"),
+               "pars": fitted.pars, "report_elasticity": fitted.report_elasticity}
+    return pd.DataFrame(rows), summary
+
+
+def held_out_states(states: Sequence[str], n: int, seed: int) -> list[str]:
+    """``n`` states drawn without replacement by the named stream ``evaluate.leave_out``."""
+    rng = Stream("evaluate.leave_out", seed).generator(0)
+    return sorted(rng.choice(list(states), size=n, replace=False).tolist())
+
+
+def leave_states_out(atlas: Atlas, settings: EvaluationSettings) -> dict:
+    """Fit without ``leave_out`` states' deaths after the first year; score their rates.
+
+    Returns:
+        The held-out states, and per drug the R² of per-capita rates 2016 on over those
+        states for the model and each baseline.
+    """
+    inputs = load_inputs(atlas, report_elasticity=dict.fromkeys(SUPPLY_DRUGS, 1.0))
+    world = inputs.world
+    years = death_years(atlas)
+    full = death_targets(atlas, world.states, years, DEATH_KEYS)
+    held = held_out_states(world.states, settings.leave_out, settings.seed)
+    mask = np.isin(world.states, held)
+    hidden = full.states.copy()
+    hidden[:, 1:, mask] = np.nan
+    train = DeathTargets(full.years, full.drugs, full.national, hidden)
+    fitted, _ = calibrate_deaths(inputs, train, seed=settings.seed, trials=settings.trials,
+                                 scale=settings.scale, profile=False)
+    chosen = inputs.with_fit(report_elasticity=fitted.report_elasticity)
+    end = f"{years[-1]}-12-31"
+    sold = record_market(chosen, settings.seed, end)
+    sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.scale, end=end,
+                     pars=fitted.pars).run()
+    rows = np.clip(np.asarray(years) - world.years[0], 0, len(world.years) - 1)
+    pop = np.asarray(world.population, dtype=float)[rows]
+    table = rate_r2_table(annual_deaths(sim, years), full, pop,
+                          years=[y for y in years if y > years[0]], states=mask)
+    return {"states": held, "r2": table.to_dict(orient="records")}

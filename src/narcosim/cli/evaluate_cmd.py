@@ -1,0 +1,86 @@
+"""``narcosim evaluate``: out-of-sample skill, rolling origins and held-out states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from narcosim.atlas.store import Atlas
+from narcosim.calibrate.evaluate import EvaluationSettings
+from narcosim.calibrate.evaluation_run import run_evaluation
+from narcosim.cli.app import app
+from narcosim.errors import ParameterError
+from narcosim.report.evaluation_report import write_evaluation_report
+
+_out = Console(highlight=False)
+
+
+def _int_list(text: str, what: str) -> tuple[int, ...]:
+    try:
+        if "-" in text:
+            first, last = (int(x) for x in text.split("-", 1))
+            return tuple(range(first, last + 1))
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ParameterError(f"{what} {text!r}: write a range like 2018-2021 or a list like "
+                             "2018,2020") from None
+
+
+@app.command("evaluate")
+def evaluate_command(
+    origins: Annotated[str, typer.Option(
+        "--origins", help="Forecast origins (last data year each fit sees).")] = "2018-2021",
+    horizons: Annotated[str, typer.Option("--horizons", help="Years ahead.")] = "1,2",
+    trials: Annotated[int, typer.Option("--trials", help="Optuna trials per fit.")] = 80,
+    scale: Annotated[int, typer.Option("--scale", help="People per agent.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Run seed.")] = 1,
+    leave_out: Annotated[int, typer.Option(
+        "--leave-out", help="States held out of one fit (0 skips it).")] = 10,
+    workers: Annotated[int, typer.Option("--workers", help="Origins run at once.")] = 2,
+    backend: Annotated[str, typer.Option("--backend", help="'local' pool or 'dask'.")] = "local",
+    out: Annotated[Path, typer.Option("--out", help="Output folder (resumes).")] = Path(
+        "evaluation"),
+    store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
+) -> None:
+    """Fit on data up to each origin, forecast 1-2 years ahead, score against baselines."""
+    settings = EvaluationSettings(origins=_int_list(origins, "--origins"),
+                                  horizons=_int_list(horizons, "--horizons"), trials=trials,
+                                  scale=scale, seed=seed, leave_out=leave_out)
+    if workers < 1:
+        raise ParameterError(f"--workers must be >= 1, got {workers}")
+    atlas = Atlas.open(store)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+               "{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=_out, transient=True) as bar:
+        task = bar.add_task("evaluating", total=None)
+
+        def progress(label: str, done: int, total: int) -> None:
+            bar.update(task, description=f"evaluating: {label}", completed=done, total=total)
+
+        summary = run_evaluation(atlas, settings, out, backend=backend, workers=workers,
+                                 progress=progress)
+    page = write_evaluation_report(out / "evaluation.html", summary)
+    table = Table(title="Out-of-sample skill (relative WIS < 1 beats persistence)")
+    for col in ("drug", "where", "model", "rel. WIS", "50% cov.", "90% cov.", "n"):
+        table.add_column(col, justify="left" if col in ("drug", "where", "model") else "right",
+                         no_wrap=True)
+    for row in summary["scores"]:
+        table.add_row(row["drug"], row["location_kind"], row["model"],
+                      f"{row['relative_wis']:.3f}", f"{row['coverage_50']:.0%}",
+                      f"{row['coverage_90']:.0%}", str(row["n"]))
+    _out.print(table)
+    if summary["leave_out"]:
+        lso = Table(title="Held-out states: R² of per-capita rates 2016 on "
+                          f"({', '.join(summary['leave_out']['states'])})")
+        for col in ("drug", "narcosim", "population share", "2015 share", "persistence"):
+            lso.add_column(col, justify="left" if col == "drug" else "right")
+        for row in summary["leave_out"]["r2"]:
+            lso.add_row(row["drug"], *(f"{row[k]:.3f}" for k in (
+                "model", "population share", "2015 share", "persistence")))
+        _out.print(lso)
+    _out.print(f"wrote {out} ({page.name})", soft_wrap=True)
