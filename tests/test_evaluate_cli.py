@@ -24,8 +24,8 @@ from narcosim.analysis.scoring import QUANTILES, quantile_column
 from narcosim.atlas.store import import_data
 
 ANNUAL = "cdc_vsrr_overdose_deaths_12mo_ending_december_2015_2023.csv"
-TINY = ["--origins", "2019", "--trials", "2", "--scale", "10000", "--leave-out", "2",
-        "--workers", "1"]
+TINY = ["--origins", "2019", "--trials", "2", "--scale", "10000", "--forecast-scale", "5000",
+        "--leave-out", "2", "--workers", "1"]
 MODELS = {"narcosim", "narcosim free-running", "persistence", "trend", "population share"}
 
 

@@ -170,11 +170,40 @@ STATE_WEIGHT: dict[str, float] = {"fentanyl": 1.0, "all_drugs": 1.0,
                                   "methamphetamine": 0.1, "cocaine": 0.1}
 
 
-def objective_value(table: pd.DataFrame) -> float:
-    """What the fit minimises: mean national MAPE plus the weighted shortfall of R²."""
+#: Published shares of a drug's deaths that also involved an opioid, as calibration targets:
+#: drug -> (year, share). Methamphetamine deaths co-involving heroin or fentanyl: 61.2% in 2021
+#: (Hoopsick & Yockey, Am J Public Health 113(4), 2023, CDC WONDER multiple cause of death).
+#: A death-based figure, so a target, used only when its year is inside the fit window.
+CO_INVOLVEMENT: dict[str, tuple[int, float]] = {"methamphetamine": (2021, 0.612)}
+#: Weight of the co-involvement error (absolute share) in the objective.
+CO_INVOLVEMENT_WEIGHT = 0.1
+
+
+def co_involvement(sim: Sim, years: Sequence[int]) -> dict[str, float]:
+    """Simulated share of each :data:`CO_INVOLVEMENT` drug's deaths that involved an opioid."""
+    out = {}
+    for drug, (year, _) in CO_INVOLVEMENT.items():
+        if year not in years or "expected_opioid_involved" not in sim.results["people"].specs:
+            continue
+        d = DEATH_KEYS.index(drug)
+        total = annual_deaths(sim, [year])[d].sum()
+        part = annual_deaths(sim, [year], "expected_opioid_involved")[d].sum()
+        out[drug] = float(part / total) if total > 0 else float("nan")
+    return out
+
+
+def objective_value(table: pd.DataFrame, shares: dict[str, float] | None = None) -> float:
+    """What the fit minimises.
+
+    Mean national MAPE, the weighted shortfall of R², and the error of the opioid
+    co-involvement shares (:data:`CO_INVOLVEMENT`) where given.
+    """
     weight = table["drug"].map(STATE_WEIGHT).fillna(0.1)
     shortfall = (1 - table["r2_state_year"]).clip(lower=0)
-    return float(table["mape"].mean() + 0.5 * (weight * shortfall).sum() / weight.sum())
+    value = table["mape"].mean() + 0.5 * (weight * shortfall).sum() / weight.sum()
+    for drug, share in (shares or {}).items():
+        value += CO_INVOLVEMENT_WEIGHT * abs(share - CO_INVOLVEMENT[drug][1])
+    return float(value)
 
 
 def annual_basis(sim: Sim, population: np.ndarray, first_year: int,

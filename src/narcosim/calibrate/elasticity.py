@@ -28,10 +28,11 @@ KAPPA = "report_elasticity."
 if TYPE_CHECKING:
     from narcosim.calibrate.optimise import TrialContext
 
-#: The elasticities the profile visits.
-GRID: tuple[float, ...] = tuple(np.round(np.arange(0.2, 1.41, 0.1), 2))
-#: The fentanyl flow elasticities to reports re-fitted at each point of the profile.
-KAPPA_GRID: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+#: The elasticities the profile visits, as offsets from the fitted one.
+GRID: tuple[float, ...] = tuple(np.round(np.arange(-0.3, 0.301, 0.05), 2))
+#: The fentanyl flow elasticities to reports re-fitted at each point of the profile, as
+#: multiples of the fitted one.
+KAPPA_GRID: tuple[float, ...] = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6)
 #: 95% cut-off of a chi-square with one degree of freedom.
 CHI2_95 = 3.841
 
@@ -39,6 +40,9 @@ CHI2_95 = 3.841
 def elasticity_profile(ctx: TrialContext, pars: dict[str, float],
                        grid: tuple[float, ...] = GRID) -> pd.DataFrame:
     """Fit to national fentanyl deaths at each elasticity, the other shapes held at ``pars``.
+
+    The elasticities are the fitted one plus ``grid``; at each, the fentanyl flow
+    elasticity to reports is the best of the fitted one times :data:`KAPPA_GRID`.
 
     Returns:
         Columns ``elasticity, report_elasticity`` (the best fentanyl flow elasticity to reports
@@ -48,12 +52,15 @@ def elasticity_profile(ctx: TrialContext, pars: dict[str, float],
     d = targets.drugs.index("fentanyl") if "fentanyl" in targets.drugs else None
     if d is None:
         return pd.DataFrame(columns=["elasticity", "report_elasticity", "sse", "deviance"])
-    shape = {k: v for k, v in pars.items() if k not in LINEAR}
+    shape = {k: v for k, v in pars.items() if k not in LINEAR and not k.startswith(KAPPA)}
     start = {k: pars[k] for k in LINEAR if k in pars}
     obs = targets.national[d]
-    kappas = KAPPA_GRID if ctx.step_ratio is not None else (None,)
+    fitted_e = float(pars["fentanyl_elasticity"])
+    fitted_k = pars.get(KAPPA + "fentanyl")
+    kappas = ((None,) if ctx.step_ratio is None or fitted_k is None
+              else tuple(fitted_k * m for m in KAPPA_GRID))
     rows = []
-    for e in grid:
+    for e in (fitted_e + g for g in grid if fitted_e + g > 0):
         best: tuple[float, float, int] | None = None
         for kappa in kappas:
             trial = {**shape, "fentanyl_elasticity": float(e)}

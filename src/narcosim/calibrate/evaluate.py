@@ -68,7 +68,10 @@ class EvaluationSettings:
         origins: Forecast origins (last year of data each fit sees).
         horizons: Years ahead.
         trials: Optuna trials per fit.
-        scale: People per agent in the fit and forecast runs.
+        scale: People per agent in the fit runs.
+        forecast_scale: People per agent in the forecast runs (finer, so that small states'
+            expected deaths are not dominated by which few agents live there; the fitted
+            parameters do not depend on the scale).
         seed: Run seed (fits, forecasts, the held-out states).
         dampings: Status-quo dampings of the supply trend mixed in the forecast (the guessed
             parameter's range, evenly).
@@ -79,6 +82,7 @@ class EvaluationSettings:
     horizons: tuple[int, ...] = (1, 2)
     trials: int = 80
     scale: int = 1000
+    forecast_scale: int = 100
     seed: int = 1
     dampings: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     leave_out: int = 10
@@ -103,8 +107,8 @@ def check_settings(years: Sequence[int], settings: EvaluationSettings) -> None:
         if origin + max(settings.horizons) > last:
             raise ParameterError(f"evaluate: origin {origin} + {max(settings.horizons)} years "
                                  f"is past the last CDC year in the store ({last})")
-    if settings.trials < 1 or settings.scale < 1:
-        raise ParameterError("evaluate: trials and scale must be >= 1")
+    if settings.trials < 1 or settings.scale < 1 or settings.forecast_scale < 1:
+        raise ParameterError("evaluate: trials and scales must be >= 1")
     if not 0 <= settings.leave_out < 40:
         raise ParameterError(f"evaluate: leave-out must be 0–39 states, got "
                              f"{settings.leave_out}")
@@ -152,8 +156,8 @@ def forecast_origin(atlas: Atlas, origin: int, settings: EvaluationSettings,
     for phi in settings.dampings:
         chosen = inputs.with_fit(report_elasticity=fitted.report_elasticity, damping=phi)
         sold = record_market(chosen, settings.seed, end)
-        sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.scale, end=end,
-                         pars=fitted.pars).run()
+        sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.forecast_scale,
+                         end=end, pars=fitted.pars).run()
         runs.append(annual_deaths(sim, years))
     sims = np.stack(runs, axis=-1)  # (drugs, years, states, dampings)
     n_fit = len(fit_years)
@@ -180,7 +184,7 @@ def forecast_origin(atlas: Atlas, origin: int, settings: EvaluationSettings,
         for name, nat_mean, state_mean, s_nat, s_state in (
                 (MODEL, nat_hist[-1] * growth_nat, state_hist[-1][None, :, None] * growth_state,
                  [np.sqrt(h) * float(np.hypot(g_nat, walk)) for h in horizons],
-                 [np.sqrt(h) * float(np.hypot(g_state, walk)) for h in horizons]),
+                 [np.sqrt(h) * g_state for h in horizons]),
                 (FREE, sim_nat[n_fit:], sims[d, n_fit:],
                  [float(np.hypot(sigma_fit, np.sqrt(h) * walk)) for h in horizons],
                  [float(np.hypot(sigma_state, np.sqrt(h) * walk)) for h in horizons])):
@@ -237,7 +241,7 @@ def leave_states_out(atlas: Atlas, settings: EvaluationSettings) -> dict:
     chosen = inputs.with_fit(report_elasticity=fitted.report_elasticity)
     end = f"{years[-1]}-12-31"
     sold = record_market(chosen, settings.seed, end)
-    sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.scale, end=end,
+    sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.forecast_scale, end=end,
                      pars=fitted.pars).run()
     rows = np.clip(np.asarray(years) - world.years[0], 0, len(world.years) - 1)
     pop = np.asarray(world.population, dtype=float)[rows]

@@ -5,13 +5,14 @@ each status-quo damping of the supply trend (the projection's guessed parameter,
 its range), each spread log-normally:
 
 * **anchored** (the forecast product, as forecast hubs do): the last observed value at the
-  origin times the model's growth from the origin, ``obs_T * sim_{T+h} / sim_T``; its log
-  spread is ``sqrt(h * (sigma_growth**2 + sigma_walk**2))``: the root mean square of the fit's
-  one-year growth errors (national, or pooled over states) up to the origin, which in-sample
-  understates what is to come, widened by the year-on-year variability of CDC's national
-  series up to the origin (shocks the model does not see, such as the 2020 pandemic). Its
-  skill over persistence is the skill of the model's dynamics: supply and people driving
-  deaths.
+  origin times the model's growth from the origin, ``obs_T * sim_{T+h} / sim_T``. Its log
+  spread is ``sqrt(h) * sigma_growth``, the root mean square of the one-year growth errors up
+  to the origin. Nationally the fit pins the growth, so in-sample errors understate what is to
+  come: there ``sigma_growth`` is widened by the year-on-year variability of CDC's national
+  series (``sqrt(sigma_growth**2 + sigma_walk**2)``: shocks the model does not see, such as
+  the 2020 pandemic). By state the fit does not pin each state's growth, so the pooled
+  in-sample errors (which already carry the national shocks) are used as they are. Its skill
+  over persistence is the skill of the model's dynamics: supply and people driving deaths.
 * **free-running**: the model's own level, ``sim_{T+h}``, spread by
   ``sqrt(sigma_fit**2 + h * sigma_walk**2)``: the RMS of the fit's log errors, and the standard
   deviation of CDC's year-on-year national log changes up to the origin (shocks the model does

@@ -20,11 +20,13 @@ import pandas as pd
 
 from narcosim import __version__
 from narcosim.calibrate.deaths import (
+    CO_INVOLVEMENT,
     LINEAR,
     SEARCH_SPACE,
     DeathTargets,
     annual_basis,
     annual_deaths,
+    co_involvement,
     fit_table,
     objective_value,
     record_market,
@@ -109,7 +111,11 @@ class TrialContext:
         """The objective and fit table of one parameter set."""
         sim = self.sim(pars).run()
         table = fit_table(annual_deaths(sim, self.targets.years), self.targets)
-        return objective_value(table), table
+        return objective_value(table, co_involvement(sim, self.targets.years)), table
+
+    def shares(self, pars: dict[str, float]) -> dict[str, float]:
+        """The simulated opioid co-involvement shares (see deaths.CO_INVOLVEMENT)."""
+        return co_involvement(self.sim(pars).run(), self.targets.years)
 
 
 def evaluate_trial(ctx: TrialContext, number: int, shape: dict[str, float],
@@ -215,7 +221,8 @@ def calibrate_deaths(
     # the status quo after the fit: trends held from the end of the last fit year
     best["trends_until"] = float(targets.years[-1] + 1)
     value, table = ctx.score(best)
-    table_profile = elasticity_profile(ctx, best) if profile else None
+    table_profile = (elasticity_profile(ctx, {**best, **{KAPPA + d: v for d, v in kappa.items()}})
+                     if profile else None)
     workers_part = f" --backend {backend} --workers {workers}" if backend else ""
     meta: dict[str, Any] = {
         "command": f"narcosim calibrate --seed {seed} --trials {trials} --scale {scale} "
@@ -224,6 +231,9 @@ def calibrate_deaths(
         "fit_years": [targets.years[0], targets.years[-1]],
         "objective": value,
         "fit": table.to_dict(orient="records"),
+        "opioid_co_involvement": {d: {"simulated": v, "published": CO_INVOLVEMENT[d][1],
+                                      "year": CO_INVOLVEMENT[d][0]}
+                                  for d, v in ctx.shares(best).items()},
         **({} if table_profile is None else {
             "fentanyl_elasticity_interval": list(profile_interval(table_profile)),
             "fentanyl_elasticity_profile": table_profile.to_dict(orient="records")}),

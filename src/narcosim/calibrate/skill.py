@@ -6,7 +6,8 @@ so that large states do not carry the score. Three baselines that know the answe
 * ``population share``: every state at the nation's rate that year (CDC's national total
   times the state's population share);
 * ``2015 share``: CDC's national total that year times each state's share of 2015 deaths (an
-  initial condition the model may use too);
+  initial condition the model may use too; states CDC withheld in 2015 share the national
+  remainder by population);
 * ``persistence``: each state's own rate the year before (for the first year: itself).
 """
 
@@ -45,8 +46,16 @@ def baseline_counts(targets: DeathTargets, population: np.ndarray,
     pop = np.asarray(population, dtype=float)
     share_pop = pop / pop.sum(axis=1, keepdims=True)
     nat = targets.national[:, :, None]
-    base = (first or targets).states[:, :1, :]
-    share_2015 = base / np.nansum(base, axis=2, keepdims=True)
+    first = first or targets
+    base = first.states[:, 0, :].copy()
+    # states CDC withheld in the first year share the national remainder by population
+    rest = np.clip(first.national[:, 0] - np.nansum(base, axis=1), 0.0, None)
+    missing = ~np.isfinite(base)
+    pop_missing = np.where(missing, pop[0][None, :], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = rest[:, None] * pop_missing / pop_missing.sum(axis=1, keepdims=True)
+    base = np.where(missing, fill, base)
+    share_2015 = (base / base.sum(axis=1, keepdims=True))[:, None, :]
     prev = np.concatenate([targets.states[:, :1], targets.states[:, :-1]], axis=1)
     return {"population share": nat * share_pop[None], "2015 share": nat * share_2015,
             "persistence": prev}

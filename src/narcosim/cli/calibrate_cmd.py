@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -137,6 +138,38 @@ def _fit_tables(fit_table: pd.DataFrame, national: pd.DataFrame, title: str) -> 
     _out.print(by_year)
 
 
+def _skill_table(annual, targets, inputs) -> None:
+    from narcosim.calibrate.skill import BASELINES, rate_r2_table
+
+    rows = np.clip(np.asarray(targets.years) - inputs.world.years[0], 0,
+                   len(inputs.world.years) - 1)
+    pop = np.asarray(inputs.world.population, dtype=float)[rows]
+    table = Table(title="State-year R² of per-capita rates: the model beside baselines")
+    for col in ("drug", "narcosim", *BASELINES):
+        table.add_column(col, justify="left" if col == "drug" else "right")
+    for row in rate_r2_table(annual, targets, pop).to_dict(orient="records"):
+        table.add_row(row["drug"], *(f"{row[k]:.3f}" for k in ("model", *BASELINES)))
+    _out.print(table)
+
+
+def _identified(people, shares: dict[str, float]) -> None:
+    interval = people.meta.get("fentanyl_elasticity_interval")
+    e = people.pars.get("fentanyl_elasticity")
+    if e is not None and interval:
+        _out.print(f"supply elasticity of fentanyl deaths: {e:.2f} (95% profile interval "
+                   f"{interval[0]:.2f}–{interval[1]:.2f}); halving supply multiplies the "
+                   f"fentanyl hazard by {0.5 ** e:.2f}")
+    kappa = ", ".join(f"{d} {v:.2f}" for d, v in people.report_elasticity.items())
+    if kappa:
+        _out.print(f"flow elasticity to NFLIS reports outside the seizure window: {kappa}")
+    from narcosim.calibrate.deaths import CO_INVOLVEMENT
+
+    for drug, share in shares.items():
+        year, published = CO_INVOLVEMENT[drug]
+        _out.print(f"{drug} deaths involving an opioid in {year}: {share:.1%} simulated, "
+                   f"{published:.1%} published")
+
+
 @calibrate_app.callback(invoke_without_command=True)
 def calibrate(
     ctx: typer.Context,
@@ -194,6 +227,8 @@ def calibrate(
         _fit_tables(cal.fit_table(annual, targets), cal.national_table(annual, targets),
                     f"Fit to CDC deaths {year_list[0]}–{year_list[-1]} (expected deaths, "
                     f"scale 1:{scale or 100}, seed {seed})")
+        _skill_table(annual, targets, inputs)
+        _identified(people, cal.co_involvement(sim, targets.years))
         return
     if backtest:
         train = tuple(y for y in year_list if y <= 2021)
@@ -209,7 +244,7 @@ def calibrate(
     with _out.status("fitting to CDC deaths") as status:
         fitted, table = calibrate_deaths(
             inputs, targets, seed=seed, trials=trials, scale=scale or 1000, backend=backend,
-            workers=workers, scheduler=scheduler,
+            workers=workers, scheduler=scheduler, profile=not backtest,
             progress=lambda i, n, b: status.update(f"trial {i}/{n}: best {b:.4f}"))
     _out.print(f"fitted: {fitted.pars}")
     if backtest:

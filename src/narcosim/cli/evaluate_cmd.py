@@ -37,7 +37,9 @@ def evaluate_command(
         "--origins", help="Forecast origins (last data year each fit sees).")] = "2018-2021",
     horizons: Annotated[str, typer.Option("--horizons", help="Years ahead.")] = "1,2",
     trials: Annotated[int, typer.Option("--trials", help="Optuna trials per fit.")] = 80,
-    scale: Annotated[int, typer.Option("--scale", help="People per agent.")] = 1000,
+    scale: Annotated[int, typer.Option("--scale", help="People per agent in the fits.")] = 1000,
+    forecast_scale: Annotated[int, typer.Option(
+        "--forecast-scale", help="People per agent in the forecast runs.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Run seed.")] = 1,
     leave_out: Annotated[int, typer.Option(
         "--leave-out", help="States held out of one fit (0 skips it).")] = 10,
@@ -50,7 +52,8 @@ def evaluate_command(
     """Fit on data up to each origin, forecast 1-2 years ahead, score against baselines."""
     settings = EvaluationSettings(origins=_int_list(origins, "--origins"),
                                   horizons=_int_list(horizons, "--horizons"), trials=trials,
-                                  scale=scale, seed=seed, leave_out=leave_out)
+                                  scale=scale, forecast_scale=forecast_scale, seed=seed,
+                                  leave_out=leave_out)
     if workers < 1:
         raise ParameterError(f"--workers must be >= 1, got {workers}")
     atlas = Atlas.open(store)

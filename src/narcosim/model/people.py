@@ -121,6 +121,11 @@ class People(Module):
         r.define("expected_deaths", {"drug": DEATH_KEYS, "state": self.states},
                  units="deaths per step",
                  doc="Expected overdose deaths given this step's risks (the draws' mean).")
+        r.define("expected_opioid_involved", {"drug": DEATH_KEYS, "state": self.states},
+                 units="deaths per step",
+                 doc="The part of expected_deaths from overdoses that involve an opioid (the "
+                     "person uses opioids, or fentanyl was in the stimulant): what naloxone "
+                     "can reverse.")
         if self.record_basis:
             r.define("basis", {"component": COMPONENTS, "drug": DEATH_KEYS,
                                "state": self.states}, units="deaths per unit coefficient",
@@ -389,13 +394,16 @@ class People(Module):
         other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
         # a programme reverses a further share of the opioid-involved deaths only
-        self.expected -= opioid_part * programme_naloxone_chance(self)
+        cut = opioid_part * programme_naloxone_chance(self)
+        self.expected -= cut
+        opioid_part = opioid_part - cut
         self.expected[3] += other
         self._record_exits(dead)
         a.remove(dead)
         #: Agent-level record of this step's deaths: slots and whether fentanyl was involved.
         self.died, self.died_fentanyl = dead, involved[~reversed_]
         self.last = {"deaths": deaths, "expected_deaths": self.expected,
+                     "expected_opioid_involved": opioid_part,
                      "overdoses": np.bincount(state_who, minlength=n_s) * self.scale,
                      "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
         self.kernel.care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"],
@@ -422,7 +430,8 @@ class People(Module):
     def update_results(self) -> None:
         """Record deaths, overdoses, reversals and people by status."""
         ti, r, a = self.sim.ti, self.results, self.agents
-        for key in ("deaths", "expected_deaths", "overdoses", "reversals"):
+        for key in ("deaths", "expected_deaths", "expected_opioid_involved", "overdoses",
+                    "reversals"):
             r[key][ti] = self.last[key]
         if self.record_basis:
             r["basis"][ti] = self.basis

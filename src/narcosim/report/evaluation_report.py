@@ -52,7 +52,8 @@ def evaluation_html(summary: dict[str, Any]) -> str:
              f"stop at the origin; forecasts {settings['horizons']} years ahead as 23 "
              f"quantiles, scored by the weighted interval score (Bracher et al. 2021). "
              f"Relative WIS below 1 beats persistence. Fit: {settings['trials']} trials, "
-             f"scale 1:{settings['scale']}, seed {settings['seed']}.</p>",
+             f"scale 1:{settings['scale']} (forecasts 1:{settings['forecast_scale']}), "
+             f"seed {settings['seed']}.</p>",
              "<h2>Scores over origins and horizons</h2>",
              _table(_ordered(summary["scores"]), score_cols),
              "<h2>By horizon</h2>",
