@@ -37,32 +37,41 @@ def _run(store: Path, naloxone: bool, **people: float) -> Sim:
                      interventions=ivs).run()
 
 
-def _cut(store: Path, **people: float) -> tuple[np.ndarray, np.ndarray, Sim]:
-    """Share of expected deaths by drug cut over the year, and in the first week alone."""
+def _cut(store: Path, **people: float) -> tuple[np.ndarray, np.ndarray, Sim, np.ndarray]:
+    """Share of expected deaths by drug cut over the year and in the first week alone, and
+    the baseline's opioid-involved share of each drug's expected deaths in the first week."""
     base, arm = _run(store, False, **people), _run(store, True, **people)
     e_b = np.asarray(base.results["people"]["expected_deaths"]).sum(axis=2)
     e_a = np.asarray(arm.results["people"]["expected_deaths"]).sum(axis=2)
+    o_b = np.asarray(base.results["people"]["expected_opioid_involved"]).sum(axis=2)
     year = 1 - e_a.sum(axis=0) / e_b.sum(axis=0)
-    return year, 1 - e_a[0] / e_b[0], arm
+    return year, 1 - e_a[0] / e_b[0], arm, o_b[0] / e_b[0]
 
 
-def test_naloxone_cuts_stimulant_deaths_less_than_fentanyl_deaths(atlas_store: Path) -> None:
-    year, week, arm = _cut(atlas_store)
+def test_naloxone_cuts_each_drug_by_its_opioid_involved_share(atlas_store: Path) -> None:
+    year, week, arm, opioid_share = _cut(atlas_store)
     people = arm.modules["people"]
     reach = arm.modules["intervention0_naloxone"].pars.access_per_unit
-    # in the first week the agents are the same in both arms: every fentanyl-involved death is
-    # reversible, so the cut is exactly reach x reversal; stimulant deaths are partly not
-    assert week[FENT] == pytest.approx(reach * people.pars.naloxone_reversal, rel=1e-12)
-    assert week[METH] < week[FENT] and week[COC] < week[FENT], week
-    note = f"cut fentanyl {year[FENT]:.2%}, meth {year[METH]:.2%}, cocaine {year[COC]:.2%}"
-    assert 0 < year[METH] < year[FENT] and 0 < year[COC] < year[FENT], note
-    # cocaine deaths among people who do not use opioids are common enough to show
-    assert year[COC] < 0.85 * year[FENT], note
+    full = reach * people.pars.naloxone_reversal
+    # in the first week the agents are the same in both arms: the programme cuts exactly the
+    # opioid-involved part of each drug's deaths (all of fentanyl's, part of the stimulants')
+    assert opioid_share[FENT] == pytest.approx(1.0, rel=1e-12)
+    for d in (FENT, METH, COC):
+        assert week[d] == pytest.approx(full * opioid_share[d], rel=1e-9), (d, week)
+    assert opioid_share[METH] < 0.95 and opioid_share[COC] < 0.95, opioid_share
+    note = (f"cut fentanyl {year[FENT]:.2%}, meth {year[METH]:.2%}, cocaine {year[COC]:.2%}; "
+            f"opioid-involved shares {opioid_share.round(3)}")
+    # over the year the cuts stay in proportion (within a few percent of the shares)
+    for d in (METH, COC):
+        assert 0 < year[d] < year[FENT], note
+        assert year[d] / year[FENT] == pytest.approx(opioid_share[d], abs=0.05), note
 
 
 def test_without_co_use_naloxone_cuts_stimulant_deaths_far_less(atlas_store: Path) -> None:
     """Where stimulant deaths are stimulant-only users', only their fentanyl part is cut."""
-    year, _, _ = _cut(atlas_store, **NO_CO_USE)
-    note = f"cut fentanyl {year[FENT]:.2%}, meth {year[METH]:.2%}, cocaine {year[COC]:.2%}"
-    assert 0 < year[METH] < 0.6 * year[FENT], note
-    assert 0 < year[COC] < 0.6 * year[FENT], note
+    year, week, _, opioid_share = _cut(atlas_store, **NO_CO_USE)
+    note = (f"cut fentanyl {year[FENT]:.2%}, meth {year[METH]:.2%}, cocaine {year[COC]:.2%}; "
+            f"opioid-involved shares {opioid_share.round(3)}")
+    for d in (METH, COC):
+        assert week[d] == pytest.approx(week[FENT] * opioid_share[d], rel=1e-9), note
+        assert 0 < year[d] < 0.7 * year[FENT], note

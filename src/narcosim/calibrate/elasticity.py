@@ -10,7 +10,9 @@ reports before the seizure window (on a grid), and re-solve the linear risks; ke
 whose fit to CDC's national fentanyl deaths (log errors, Gaussian) is within the chi-square(1)
 95% cut-off of the best, ``n * log(SSE / SSE_min) <= 3.84``. The other shape parameters stay
 at the fit, so the interval is still narrower than a full posterior would be (the parameter-
-uncertainty issue); what it says is how tightly the fentanyl series pins the elasticity.
+uncertainty issue); what it says is how tightly the fentanyl series pins the elasticity. The
+fit takes the profile's best point as its elasticity (``narcosim calibrate``), so the interval
+is around the value the model runs with.
 """
 
 from __future__ import annotations
