@@ -41,11 +41,9 @@ from narcosim.calibrate.deaths import (
     record_market,
 )
 from narcosim.calibrate.forecast import (
-    forecast_rng,
-    growth_rms,
-    log_rms,
-    mixture_quantiles,
-    walk_sd,
+    damping_runs,
+    forecast_rng_for,
+    model_quantiles,
 )
 from narcosim.calibrate.optimise import MIN_FIT_YEARS, calibrate_deaths
 from narcosim.calibrate.skill import rate_r2_table
@@ -54,10 +52,6 @@ from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people import DEATH_KEYS
-
-MODEL = "narcosim"
-#: The model's free-running forecast (its own level, not anchored at the origin).
-FREE = "narcosim free-running"
 
 
 @dataclass(frozen=True)
@@ -151,15 +145,9 @@ def forecast_origin(atlas: Atlas, origin: int, settings: EvaluationSettings,
                                      scale=settings.scale, profile=False)
     horizons = tuple(settings.horizons)
     years = (*fit_years, *(origin + h for h in horizons))
-    end = f"{years[-1]}-12-31"
-    runs = []
-    for phi in settings.dampings:
-        chosen = inputs.with_fit(report_elasticity=fitted.report_elasticity, damping=phi)
-        sold = record_market(chosen, settings.seed, end)
-        sim = people_sim(chosen, sold, seed=settings.seed, scale=settings.forecast_scale,
-                         end=end, pars=fitted.pars).run()
-        runs.append(annual_deaths(sim, years))
-    sims = np.stack(runs, axis=-1)  # (drugs, years, states, dampings)
+    sims = damping_runs(inputs.with_fit(report_elasticity=fitted.report_elasticity),
+                        fitted.pars, settings.dampings, years, settings.seed,
+                        settings.forecast_scale)
     n_fit = len(fit_years)
     observed_idx = [full.years.index(origin + h) for h in horizons]
     pop_row = int(np.clip(origin - world.years[0], 0, len(world.years) - 1))
@@ -170,31 +158,11 @@ def forecast_origin(atlas: Atlas, origin: int, settings: EvaluationSettings,
     for d, drug in enumerate(full.drugs):
         nat_hist = full.national[d, :n_fit]
         state_hist = full.states[d, :n_fit]
-        sim_nat = sims[d].sum(axis=1)  # (years, dampings)
-        sigma_fit = log_rms(sim_nat[:n_fit, 0], nat_hist)
-        sigma_state = log_rms(sims[d, :n_fit, :, 0], state_hist)
-        walk = walk_sd(nat_hist)
-        g_nat = growth_rms(sim_nat[:n_fit, 0], nat_hist)
-        g_state = growth_rms(sims[d, :n_fit, :, 0], state_hist)
         obs_nat = full.national[d, observed_idx][None, :]
         obs_state = full.states[d, observed_idx].T
-        with np.errstate(divide="ignore", invalid="ignore"):  # no deaths at T: no growth
-            growth_nat = sim_nat[n_fit:] / sim_nat[n_fit - 1]  # (horizons, dampings)
-            growth_state = sims[d, n_fit:] / sims[d, n_fit - 1]  # (horizons, states, dampings)
-        for name, nat_mean, state_mean, s_nat, s_state in (
-                (MODEL, nat_hist[-1] * growth_nat, state_hist[-1][None, :, None] * growth_state,
-                 [np.sqrt(h) * float(np.hypot(g_nat, walk)) for h in horizons],
-                 [np.sqrt(h) * g_state for h in horizons]),
-                (FREE, sim_nat[n_fit:], sims[d, n_fit:],
-                 [float(np.hypot(sigma_fit, np.sqrt(h) * walk)) for h in horizons],
-                 [float(np.hypot(sigma_state, np.sqrt(h) * walk)) for h in horizons])):
-            nat_q = np.stack([mixture_quantiles(
-                nat_mean[j], s_nat[j], forecast_rng(settings.seed, origin, f"{name}/{drug}/US/{h}"))
-                for j, h in enumerate(horizons)])
-            state_q = np.stack([mixture_quantiles(
-                state_mean[j], s_state[j],
-                forecast_rng(settings.seed, origin, f"{name}/{drug}/states/{h}"))
-                for j, h in enumerate(horizons)], axis=1)
+        quantiles = model_quantiles(sims[d], nat_hist, state_hist, horizons,
+                                    forecast_rng_for(settings.seed, origin, drug))
+        for name, (nat_q, state_q) in quantiles.items():
             rows += _rows(name, origin, drug, ["US"], horizons, nat_q[None], obs_nat)
             rows += _rows(name, origin, drug, states, horizons, state_q, obs_state)
         per = persistence(fit_years, nat_hist, horizons)

@@ -24,12 +24,18 @@ of the run seed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from narcosim.analysis.scoring import QUANTILES
+from narcosim.calibrate.deaths import annual_deaths, people_sim, record_market
 from narcosim.core.random import Stream
+from narcosim.model.inputs import SupplyInputs
+
+#: The anchored forecast (the forecast product) and the model's free-running one.
+MODEL = "narcosim"
+FREE = "narcosim free-running"
 
 #: Draws per mixture component when reading quantiles off the predictive distribution.
 DRAWS = 4000
@@ -91,3 +97,70 @@ def mixture_quantiles(means: np.ndarray, sigma: float, rng: np.random.Generator,
     flat = draws.reshape(*means.shape[:-1], -1)
     out = np.quantile(flat, np.asarray(levels), axis=-1)
     return np.moveaxis(out, 0, -1)
+
+
+StreamFactory = Callable[[str, str, int], np.random.Generator]
+
+
+def forecast_rng_for(seed: int, origin: int, drug: str) -> StreamFactory:
+    """A factory ``rng(name, place, h)`` of the named forecast streams of one drug."""
+    def rng(name: str, place: str, h: int) -> np.random.Generator:
+        return forecast_rng(seed, origin, f"{name}/{drug}/{place}/{h}")
+    return rng
+
+
+def damping_runs(inputs: SupplyInputs, pars: dict[str, float], dampings: Sequence[float],
+                 years: Sequence[int], seed: int, scale: int) -> np.ndarray:
+    """Expected deaths per (drug, year, state, damping): one run per supply-trend damping."""
+    end = f"{years[-1]}-12-31"
+    runs = []
+    for phi in dampings:
+        chosen = inputs.with_fit(damping=phi)
+        sold = record_market(chosen, seed, end)
+        sim = people_sim(chosen, sold, seed=seed, scale=scale, end=end, pars=pars).run()
+        runs.append(annual_deaths(sim, years))
+    return np.stack(runs, axis=-1)
+
+
+def model_quantiles(sims: np.ndarray, nat_hist: np.ndarray, state_hist: np.ndarray,
+                    horizons: Sequence[int], rng: StreamFactory,
+                    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The anchored and free-running quantile forecasts of one drug.
+
+    Args:
+        sims: Expected deaths (years, states, dampings); the first ``len(nat_hist)`` years are
+            the history up to the origin, then one year per horizon.
+        nat_hist: CDC's national deaths up to the origin.
+        state_hist: CDC's deaths by state up to the origin, (years, states); NaN withheld.
+        horizons: Years ahead, in the order of ``sims``' later years.
+        rng: ``rng(name, place, h)`` giving each forecast's named stream.
+
+    Returns:
+        Model name -> (national quantiles (horizons, levels), states (states, horizons,
+        levels)).
+    """
+    n_fit = len(nat_hist)
+    sim_nat = sims.sum(axis=1)  # (years, dampings)
+    sigma_fit = log_rms(sim_nat[:n_fit, 0], nat_hist)
+    sigma_state = log_rms(sims[:n_fit, :, 0], state_hist)
+    walk = walk_sd(nat_hist)
+    g_nat = growth_rms(sim_nat[:n_fit, 0], nat_hist)
+    g_state = growth_rms(sims[:n_fit, :, 0], state_hist)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no deaths at T: no growth
+        growth_nat = sim_nat[n_fit:] / sim_nat[n_fit - 1]  # (horizons, dampings)
+        growth_state = sims[n_fit:] / sims[n_fit - 1]  # (horizons, states, dampings)
+    out = {}
+    for name, nat_mean, state_mean, s_nat, s_state in (
+            (MODEL, nat_hist[-1] * growth_nat, state_hist[-1][None, :, None] * growth_state,
+             [np.sqrt(h) * float(np.hypot(g_nat, walk)) for h in horizons],
+             [np.sqrt(h) * g_state for h in horizons]),
+            (FREE, sim_nat[n_fit:], sims[n_fit:],
+             [float(np.hypot(sigma_fit, np.sqrt(h) * walk)) for h in horizons],
+             [float(np.hypot(sigma_state, np.sqrt(h) * walk)) for h in horizons])):
+        nat_q = np.stack([mixture_quantiles(nat_mean[j], s_nat[j], rng(name, "US", h))
+                          for j, h in enumerate(horizons)])
+        state_q = np.stack([mixture_quantiles(state_mean[j], s_state[j],
+                                              rng(name, "states", h))
+                            for j, h in enumerate(horizons)], axis=1)
+        out[name] = (nat_q, state_q)
+    return out

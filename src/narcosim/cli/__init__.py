@@ -16,6 +16,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     download_cmd,
     ensemble_cmd,
     evaluate_cmd,
+    forecast_cmd,
     maps_cmd,
     network_cmd,
     orgs_cmd,
