@@ -142,6 +142,23 @@ def row_counts(store: Path) -> dict[str, int]:
     return {name: len(atlas.table(name)) for name in atlas.tables()}
 
 
+def assert_import_fails_cleanly(bad: Path, store: Path, prefix: str,
+                                fragments: list[str]) -> None:
+    """Importing ``bad`` into ``store``: exit 2, one line starting ``prefix`` that holds every
+    fragment, no traceback, and the store unchanged (bytes and row counts)."""
+    before = (sha(store), row_counts(store))
+    result = subprocess.run(command(bad, store), capture_output=True, text=True, env=ENV,
+                            timeout=180, check=False)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith(prefix), err
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+    assert (sha(store), row_counts(store)) == before
+
+
 #: Cases beyond the issue's list: run with the slow tests (each costs a CLI start-up).
 EXTRA = {"truncated in quote", "truncated json", "missing file"}
 
@@ -152,17 +169,7 @@ def test_bad_input_fails_cleanly_and_leaves_store(case, data_dir, good_store, tm
     corrupt, filename, fragments = CASES[case]
     bad = copy_data(data_dir, tmp_path / "data")
     corrupt(bad)
-    before = (sha(good_store), row_counts(good_store))
-    result = subprocess.run(command(bad, good_store), capture_output=True, text=True, env=ENV,
-                            timeout=180, check=False)
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    err = result.stderr.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith(f"error: {filename}"), err
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
-    assert (sha(good_store), row_counts(good_store)) == before
+    assert_import_fails_cleanly(bad, good_store, f"error: {filename}", fragments)
     assert [p.name for p in good_store.parent.iterdir()] == ["atlas.duckdb"]
 
 

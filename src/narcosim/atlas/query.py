@@ -26,7 +26,7 @@ def death_years(atlas: Atlas) -> tuple[int, ...]:
         The distinct years of the ``overdose_deaths`` table, ascending
         (e.g. ``(2015, ..., 2023)``).
     """
-    return _years(atlas.table("overdose_deaths"))
+    return table_years(atlas.table("overdose_deaths"))
 
 
 def nflis_years(atlas: Atlas) -> tuple[int, ...]:
@@ -38,7 +38,7 @@ def nflis_years(atlas: Atlas) -> tuple[int, ...]:
     Returns:
         The distinct years of the ``nflis_reports`` table, ascending.
     """
-    return _years(atlas.table("nflis_reports"))
+    return table_years(atlas.table("nflis_reports"))
 
 
 def nflis_reports(atlas: Atlas, drug: str) -> pd.DataFrame:
@@ -64,8 +64,9 @@ def nflis_reports(atlas: Atlas, drug: str) -> pd.DataFrame:
     return rows.pivot(index="year", columns="state_abbr", values="reports").sort_index()
 
 
-def _years(table: pd.DataFrame) -> tuple[int, ...]:
+def table_years(table: pd.DataFrame) -> tuple[int, ...]:
+    """Return the distinct values of a table's ``year`` column, ascending."""
     return tuple(sorted(int(y) for y in table["year"].unique()))
 
 
-__all__ = ["death_years", "nflis_reports", "nflis_years"]
+__all__ = ["death_years", "nflis_reports", "nflis_years", "table_years"]

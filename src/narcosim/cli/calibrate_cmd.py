@@ -21,6 +21,7 @@ from narcosim.calibrate.seizures import (
     simulated_seizures,
 )
 from narcosim.calibrate.targets import southwest_seizures
+from narcosim.cli.options import int_list
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted import DEFAULT_FIT_FILE, FittedSupply
@@ -104,18 +105,6 @@ def seizures(
     for path in targets:
         fitted.save(path)
         _out.print(f"wrote {path}")
-
-
-def _years(text: str) -> tuple[int, ...]:
-    """Parse ``2015-2023`` or ``2015,2016`` into years."""
-    try:
-        if "-" in text:
-            first, last = (int(x) for x in text.split("-", 1))
-            return tuple(range(first, last + 1))
-        return tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise ParameterError(f"--years {text!r}: write a range like 2015-2023 or a list "
-                             "like 2015,2016") from None
 
 
 def _fit_tables(fit_table: pd.DataFrame, national: pd.DataFrame, title: str) -> None:
@@ -212,7 +201,7 @@ def calibrate(
         raise ParameterError(f"--scale must be >= 1, got {scale}")
     drug_list = tuple(d.strip() for d in drugs.split(",") if d.strip())
     atlas = Atlas.open(store)
-    year_list = _years(years) if years is not None else death_years(atlas)
+    year_list = int_list(years, "--years") if years is not None else death_years(atlas)
     inputs = load_inputs(atlas)
     targets = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
     if report:

@@ -14,21 +14,11 @@ from narcosim.atlas.store import Atlas
 from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.evaluation_run import run_evaluation
 from narcosim.cli.app import app
+from narcosim.cli.options import int_list
 from narcosim.errors import ParameterError
 from narcosim.report.evaluation_report import write_evaluation_report
 
 _out = Console(highlight=False)
-
-
-def _int_list(text: str, what: str) -> tuple[int, ...]:
-    try:
-        if "-" in text:
-            first, last = (int(x) for x in text.split("-", 1))
-            return tuple(range(first, last + 1))
-        return tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ParameterError(f"{what} {text!r}: write a range like 2018-2021 or a list like "
-                             "2018,2020") from None
 
 
 @app.command("evaluate")
@@ -50,8 +40,8 @@ def evaluate_command(
     store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
 ) -> None:
     """Fit on data up to each origin, forecast 1-2 years ahead, score against baselines."""
-    settings = EvaluationSettings(origins=_int_list(origins, "--origins"),
-                                  horizons=_int_list(horizons, "--horizons"), trials=trials,
+    settings = EvaluationSettings(origins=int_list(origins, "--origins"),
+                                  horizons=int_list(horizons, "--horizons"), trials=trials,
                                   scale=scale, forecast_scale=forecast_scale, seed=seed,
                                   leave_out=leave_out)
     if workers < 1:

@@ -19,7 +19,7 @@ from narcosim.calibrate.deaths import death_targets
 from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.forecast import MODEL, damping_runs, forecast_rng_for, model_quantiles
 from narcosim.cli.app import app
-from narcosim.cli.evaluate_cmd import _int_list
+from narcosim.cli.options import int_list
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted_people import FittedPeople
@@ -43,7 +43,7 @@ def forecast_command(
     The packaged fit runs under each supply-trend damping; the forecast is anchored at CDC's
     last year and spread as `narcosim evaluate` scores it (docs/model.md, "Out of sample").
     """
-    steps = _int_list(horizons, "--horizons")
+    steps = int_list(horizons, "--horizons")
     if not steps or min(steps) < 1 or max(steps) > 10:
         raise ParameterError(f"--horizons must be 1 to 10 years, got {horizons!r}")
     if scale < 1:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from narcosim.atlas.query import table_years
 from narcosim.errors import ParameterError
 
 #: People groups of the people module and the CDC drug key that places each at the start.
@@ -94,11 +95,6 @@ def report_grid(reports: pd.DataFrame, states: Sequence[str], years: Sequence[in
     return np.nan_to_num(arr).reshape(len(years), len(drugs), len(states))
 
 
-def indicator_years(reports: pd.DataFrame) -> tuple[int, ...]:
-    """The calendar years of NFLIS reports in the store."""
-    return tuple(sorted(int(y) for y in reports["year"].unique()))
-
-
 def class_shares(reports: pd.DataFrame, states: Sequence[str], years: Sequence[int],
                  drugs: Sequence[str], end_year: int) -> np.ndarray:
     """Within-class NFLIS report shares per (year, drug, state), held after ``end_year``.
@@ -116,7 +112,7 @@ def class_shares(reports: pd.DataFrame, states: Sequence[str], years: Sequence[i
     Raises:
         ParameterError: No reports at or before ``end_year`` within the model years' reach.
     """
-    have = [y for y in indicator_years(reports) if y <= end_year]
+    have = [y for y in table_years(reports) if y <= end_year]
     if not have:
         raise ParameterError(f"no NFLIS drug reports at or before {end_year}: import a data "
                              "folder with indicators/ (narcosim atlas import)")

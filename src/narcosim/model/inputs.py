@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from narcosim.atlas.query import table_years
 from narcosim.atlas.store import Atlas
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.fitted import FittedSupply
-from narcosim.model.indicators import class_shares, indicator_years, initial_prevalence
+from narcosim.model.indicators import class_shares, initial_prevalence
 from narcosim.model.supply_index import (
     DEFAULT_DAMPING,
     extend_flows,
@@ -173,7 +174,7 @@ def build_supply_inputs(
         The inputs.
     """
     reports = atlas.table("nflis_reports")
-    end = max(indicator_years(reports)) if input_end is None else int(input_end)
+    end = max(table_years(reports)) if input_end is None else int(input_end)
     cities = atlas.table("cities")
     mx = cities[cities["country"] == "MX"].set_index("name")
     lat = np.array([float(mx.loc[op.staging_city, "latitude"])

@@ -46,7 +46,7 @@ def evaluation_html(summary: dict[str, Any]) -> str:
                   ("relative_wis", "relative WIS (÷ persistence)"), ("mean_wis", "mean WIS"),
                   ("coverage_50", "50% coverage"), ("coverage_90", "90% coverage"),
                   ("n", "forecasts")]
-    parts = [page_head("narcosim out-of-sample evaluation", REPORT_CSS),
+    parts = [page_head("narcosim out-of-sample evaluation", REPORT_CSS, plotly=False),
              "<h1>Out-of-sample evaluation</h1>",
              f'<p class="note">Rolling origins {html.escape(origins)}: every input and the fit '
              f"stop at the origin; forecasts {settings['horizons']} years ahead as 23 "

@@ -193,7 +193,7 @@ th{background:#f4f4f4}.meta td:first-child{font-weight:600}.note{color:#555;font
 """
 
 
-def page_head(title: str, css: str, head_extra: str = "") -> str:
+def page_head(title: str, css: str, head_extra: str = "", plotly: bool = True) -> str:
     """The opening of a self-contained report page, up to and including ``<body>``.
 
     Args:
@@ -201,9 +201,11 @@ def page_head(title: str, css: str, head_extra: str = "") -> str:
         css: The page's style sheet.
         head_extra: More head content, e.g. :func:`geo_assets_script` output, which must come
             after plotly.js and before any figure.
+        plotly: Inline plotly.js (a page of tables alone does not need its 3–4 MB).
 
     Returns:
-        ``<!DOCTYPE html>`` … ``<body>`` with plotly.js inlined once.
+        ``<!DOCTYPE html>`` … ``<body>`` with plotly.js inlined once (unless ``plotly`` is
+        false).
     """
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -212,7 +214,7 @@ def page_head(title: str, css: str, head_extra: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style>{css}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
+{f'<script type="text/javascript">{get_plotlyjs()}</script>' if plotly else ""}
 {head_extra}
 </head>
 <body>
