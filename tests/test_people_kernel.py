@@ -22,6 +22,7 @@ from narcosim.model.builder import DEFAULT_START, load_inputs
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.people import (
+    BASIS_KEYS,
     COCAINE,
     COMPONENTS,
     DAYS_PER_YEAR,
@@ -143,7 +144,7 @@ class NumpyPeople(People):
         w = a.alive[:n] * np.where(lost_tol, self.pars.tolerance_loss_multiplier, 1.0) * self.scale
         state, drugs = a["state"][:n], self.drugs
         opioid = (drugs & OPIOID) > 0
-        out = np.zeros((len(COMPONENTS), len(DEATH_KEYS), n_s))
+        out = np.zeros((len(COMPONENTS), len(BASIS_KEYS), n_s))
         for c in range(len(COMPONENTS)):
             # naloxone acts on an opioid user's every component, and on fentanyl's
             factor = nal if c in FENTANYL_COMPONENTS else np.where(opioid, nal, 1.0)
@@ -152,6 +153,10 @@ class NumpyPeople(People):
             out[c, 1] = np.bincount(state, x * ((drugs & METH) > 0), minlength=n_s)
             out[c, 2] = np.bincount(state, x * ((drugs & COCAINE) > 0), minlength=n_s)
             out[c, 3] = np.bincount(state, x, minlength=n_s)
+            # the opioid-involved part: every component of an opioid user's, fentanyl's
+            involved = x * (opioid | (c in FENTANYL_COMPONENTS))
+            out[c, 4] = np.bincount(state, involved * ((drugs & METH) > 0), minlength=n_s)
+            out[c, 5] = np.bincount(state, involved * ((drugs & COCAINE) > 0), minlength=n_s)
         self.basis = out
 
     def _care(self, ti: int) -> None:

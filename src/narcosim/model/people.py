@@ -47,6 +47,9 @@ N_MASKS = 8
 USING, TREATMENT, REMISSION, INCARCERATED = 0, 1, 2, 3
 STATUSES: tuple[str, ...] = ("using", "treatment", "remission", "incarcerated")
 DEATH_KEYS: tuple[str, ...] = ("fentanyl", "methamphetamine", "cocaine", "all_drugs")
+#: Keys of the calibration basis: the death keys, then the opioid-involved part of the
+#: methamphetamine and cocaine deaths (fitted to published co-involvement shares).
+BASIS_KEYS: tuple[str, ...] = (*DEATH_KEYS, "methamphetamine_opioid", "cocaine_opioid")
 GROUPS: tuple[str, ...] = ("opioid", "methamphetamine_only", "cocaine_only")
 #: Components of the overdose hazard; each is linear in one coefficient (see coefficients()).
 COMPONENTS: tuple[str, ...] = ("opioid", "fentanyl_opioid", "methamphetamine", "cocaine",
@@ -127,7 +130,7 @@ class People(Module):
                      "person uses opioids, or fentanyl was in the stimulant): what naloxone "
                      "can reverse.")
         if self.record_basis:
-            r.define("basis", {"component": COMPONENTS, "drug": DEATH_KEYS,
+            r.define("basis", {"component": COMPONENTS, "drug": BASIS_KEYS,
                                "state": self.states}, units="deaths per unit coefficient",
                      doc="Expected deaths of each risk component per unit coefficient.")
         r.define("overdoses", {"state": self.states}, units="overdoses per step",

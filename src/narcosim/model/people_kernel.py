@@ -170,7 +170,8 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     Returns:
         The slots that overdosed (ascending), expected deaths (4, states), the part of the
         expected deaths from opioid-involved overdoses (4, states; what a naloxone programme
-        acts on) and the basis (components, 4, states; zeros unless ``record_basis``).
+        acts on) and the basis (components, 6, states; zeros unless ``record_basis``): the 4
+        death keys, then the opioid-involved methamphetamine and cocaine deaths.
     """
     n = alive.shape[0]
     n_comp = comp.shape[0]
@@ -178,7 +179,7 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     reversal, tol_mult, scale = weights[0], weights[1], weights[2]
     expected = np.zeros((4, n_states))
     opioid_part = np.zeros((4, n_states))
-    basis = np.zeros((n_comp, 4, n_states))
+    basis = np.zeros((n_comp, 6, n_states))
     who = np.empty(n, dtype=np.int64)
     k = 0
     # expected deaths of the current run of slots in one state, accumulated in registers (the
@@ -235,6 +236,9 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
                 basis[c, 1, s] += x * f_meth
                 basis[c, 2, s] += x * f_coc
                 basis[c, 3, s] += x
+                if opioid or fc:  # the opioid-involved part (co-involvement targets)
+                    basis[c, 4, s] += x * f_meth
+                    basis[c, 5, s] += x * f_coc
         # care, unless the agent overdosed (decided once its fate is known) or is gone
         # (2.0, above every threshold, for the gone and the overdosed; without branches)
         uc = max(u_care[i] + shift, 2.0 * np.float64(od | (not live)))
