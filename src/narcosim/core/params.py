@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -49,6 +49,11 @@ class ParamSpec:
         source: Citation of the default (required); a guess starts with ``"guess:"``.
         doc: One sentence on what the parameter means.
         choices: Allowed values when ``kind == "choice"``.
+        prior: The range the parameter may plausibly take, ``(low, high)`` in ``units``
+            (what sensitivity analysis samples), or None for a setting that is not uncertain.
+            It lies within the bounds and holds the default. For an ``array`` it is the range
+            of one factor multiplying every element of the default (it must hold 1).
+        prior_source: Citation of the range, or ``"guess: <reason>"``; required with a prior.
     """
 
     name: str
@@ -60,6 +65,8 @@ class ParamSpec:
     source: str = ""
     doc: str = ""
     choices: tuple[Any, ...] = field(default=())
+    prior: tuple[float, float] | None = None
+    prior_source: str = ""
 
     def __post_init__(self) -> None:
         where = f"parameter spec {self.name!r}"
@@ -73,6 +80,55 @@ class ParamSpec:
             raise ParameterError(f"{where}: kind 'choice' needs choices")
         parse_units(self.units)
         self.resolve(self.default, module="<spec>")
+        if self.prior is not None:
+            self._check_prior(where)
+
+    def _check_prior(self, where: str) -> None:
+        """Check the prior range: two numbers, low <= high, within bounds, around the default."""
+        if self.kind in ("bool", "choice"):
+            raise ParameterError(f"{where}: a {self.kind} parameter takes no prior range")
+        try:
+            low, high = (float(x) for x in self.prior)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise ParameterError(f"{where}: prior must be two numbers (low, high), got "
+                                 f"{self.prior!r}") from None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ParameterError(f"{where}: prior range must be finite numbers")
+        if low > high:
+            raise ParameterError(f"{where}: prior range low {_short(low)} > high "
+                                 f"{_short(high)}")
+        if not self.prior_source.strip():
+            raise ParameterError(f"{where}: a prior range needs prior_source (a citation or "
+                                 "'guess: <reason>')")
+        if self.kind == "array":
+            if not low <= 1.0 <= high or low < 0:
+                raise ParameterError(f"{where}: an array's prior is a factor on the default; "
+                                     f"the range {_short(low)}-{_short(high)} must hold 1 and "
+                                     "not be negative")
+            return
+        if self.low is not None and low < self.low:
+            raise ParameterError(f"{where}: prior low {_short(low)} is below the lower bound "
+                                 f"{_short(self.low)}")
+        if self.high is not None and high > self.high:
+            raise ParameterError(f"{where}: prior high {_short(high)} is above the upper bound "
+                                 f"{_short(self.high)}")
+        default = float(self.resolve(self.default, module="<spec>"))
+        if not low <= default <= high:
+            raise ParameterError(f"{where}: default {_short(default)} is outside its prior "
+                                 f"range {_short(low)}-{_short(high)}")
+
+    @property
+    def prior_is_guess(self) -> bool:
+        """Whether the prior range is marked as a guess."""
+        return self.prior_source.strip().lower().startswith("guess")
+
+    def with_prior(self, low: float, high: float, source: str) -> ParamSpec:
+        """This spec with another prior range (checked as a spec's own).
+
+        Raises:
+            ParameterError: low > high, outside the bounds, or not around the default.
+        """
+        return replace(self, prior=(float(low), float(high)), prior_source=source)
 
     @property
     def unit(self) -> Unit:

@@ -105,10 +105,10 @@ def build_sim(
         Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
     ]
     if people:
-        people_pars = {**FittedPeople.load().pars, **dict(pars.get("people") or {})}
+        # the packaged fit is the people specs' defaults (model/people_params.py): no merge
         modules.append(People(np.asarray(world.population), world.years[0], world.states,
                               int(scale), prevalence=inputs.prevalence,
-                              pars=people_pars))
+                              pars=pars.get("people")))
     modules.append(Ledger())
     return Sim(modules, Timeline(start, end), seed=seed, name=name)
 
