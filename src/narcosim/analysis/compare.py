@@ -7,11 +7,19 @@ by member (see :mod:`narcosim.analysis.effects`). It writes, in the comparison f
 
 * ``comparison.json``: settings, member seeds, window, and per arm the headline effects
   (deaths averted by drug and by state, supply displaced and where to, seizures and arrests,
-  cost and cost per death averted), each as mean and 90% interval;
+  cost and cost per death averted), each as mean, members behind it, 90% interval (null
+  with ``"interval": "n too small"`` from fewer than 5 members) and the mean's bootstrap
+  interval; ``decisions`` (pairwise probabilities of averting a death more cheaply, the
+  acceptability curve, see :mod:`narcosim.analysis.decisions`) and ``assumptions`` (every
+  lever's costs and parameters with their sources, and the model's guesses, see
+  :mod:`narcosim.analysis.assumptions`);
 * ``comparison.parquet``: every summary row (tidy: ``arm, measure, level, key, drug, n,
-  baseline_mean, scenario_mean, mean, p5, p95``);
+  baseline_mean, scenario_mean, mean, p5, p95, mean_p5, mean_p95``);
 * ``comparison_members.parquet``: every member's paired effect (``arm, member, seed,
   measure, level, key, drug, baseline, scenario, effect``);
+
+Costs are drawn per member within each lever's range (:mod:`narcosim.analysis.costs`):
+``cost_usd`` is the drawn cost, ``cost_booked_usd`` the cost at the point values.
 
 ``compare.html`` (tables and charts) is written by :mod:`narcosim.report.compare_report`,
 which ``narcosim compare`` calls afterwards.
@@ -31,9 +39,15 @@ import pandas as pd
 
 import narcosim
 from narcosim.analysis.arms import ArmProgress, ArmRuns, ArmSpec, run_arms
+from narcosim.analysis.assumptions import comparison_assumptions
+from narcosim.analysis.costs import COST_STREAM, member_costs
+from narcosim.analysis.decisions import acceptability, cost_effect_points, pairwise_cheaper
 from narcosim.analysis.effects import (
+    BOOTSTRAP,
+    BOOTSTRAP_STREAM,
     FLOWS,
     MEMBER_COLUMNS,
+    MIN_MEMBERS,
     PERCENTILES,
     paired_effects,
     summarize_effects,
@@ -132,11 +146,20 @@ def choose_window(arms: Sequence[ArmSpec], run_start: date, run_end: date,
     return Window(lo, hi)
 
 
-def _stat(row: pd.Series) -> dict[str, float | None]:
-    def clean(v: float) -> float | None:
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+def _clean(v: float | None) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
-    return {"mean": clean(row["mean"]), "p5": clean(row["p5"]), "p95": clean(row["p95"])}
+
+def _stat(row: pd.Series) -> dict[str, Any]:
+    """Mean, members, and the 90% intervals (members' and the mean's) of one summary row."""
+    n = int(row["n"])
+    stat: dict[str, Any] = {"mean": _clean(row["mean"]), "n": n}
+    if n < MIN_MEMBERS:
+        stat.update({"p5": None, "p95": None, "interval": "n too small"})
+    else:
+        stat.update({"p5": _clean(row["p5"]), "p95": _clean(row["p95"])})
+    stat.update({"mean_p5": _clean(row["mean_p5"]), "mean_p95": _clean(row["mean_p95"])})
+    return stat
 
 
 def _section(rows: pd.DataFrame, measure: str, level: str, drug: str | None = None
@@ -177,12 +200,35 @@ def arm_json(rows: pd.DataFrame) -> dict[str, Any]:
     }
     cost_row = national[national["measure"] == "cost_usd"].iloc[0]
     cost: dict[str, Any] = {"incremental_usd": _stat(cost_row)}
+    booked = national[national["measure"] == "cost_booked_usd"]
+    if len(booked):
+        cost["booked_usd"] = _stat(booked.iloc[0])
     for key in ("per_death_averted", "per_expected_death_averted"):
         stat = _stat(national[national["measure"] == f"cost_{key}"].iloc[0])
         cost[key] = stat
         cost[f"{key}_display"] = f"{stat['mean']:,.0f}" if stat["mean"] is not None else "n/a"
     return {"deaths_averted": deaths, "supply": supply, "enforcement": enforcement,
             "cost": cost}
+
+
+def with_drawn_cost(measures: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """A member's measures with ``cost_usd`` at its drawn costs and ``cost_booked_usd`` added.
+
+    Args:
+        measures: :func:`~narcosim.analysis.measures.member_measures`.
+        costs: :func:`~narcosim.analysis.costs.member_costs` of the same member.
+
+    Returns:
+        A copy of ``measures``; the drawn total is the booked one plus each intervention's
+        drawn-minus-booked difference, so a comparison without ranges is bit-identical.
+    """
+    out = measures.copy()
+    row = out["measure"] == "cost_usd"
+    booked = out.loc[row].copy()
+    booked["measure"] = "cost_booked_usd"
+    shift = float((costs["drawn_usd"] - costs["booked_usd"]).sum()) if len(costs) else 0.0
+    out.loc[row, "value"] = out.loc[row, "value"] + shift
+    return pd.concat([out, booked], ignore_index=True)
 
 
 def compare(
@@ -254,17 +300,24 @@ def compare(
     port_fo = {p.code: p.field_office for p in world.ports}
     port_names = {p.code: p.name for p in world.ports}
 
-    baseline = [member_measures(path, window, port_fo) for path in runs.files[0]]
+    def measures(a: int, i: int) -> pd.DataFrame:
+        path = runs.files[a][i]
+        return with_drawn_cost(member_measures(path, window, port_fo),
+                               member_costs(path, window, arms[a].interventions, runs.seeds[i]))
+
+    baseline = [measures(0, i) for i in range(len(runs.seeds))]
     rows = []
     for a, arm in enumerate(arms[1:], start=1):
-        for i, path in enumerate(runs.files[a]):
-            effects = paired_effects(baseline[i], member_measures(path, window, port_fo))
+        for i in range(len(runs.seeds)):
+            effects = paired_effects(baseline[i], measures(a, i))
             effects.insert(0, "seed", runs.seeds[i])
             effects.insert(0, "member", i)
             effects.insert(0, "arm", arm.name)
             rows.append(effects)
     members = pd.concat(rows, ignore_index=True)[MEMBER_COLUMNS]
-    summary = summarize_effects(members)
+    summary = summarize_effects(members, seed)
+    points = cost_effect_points(members)
+    curve = acceptability(points, arms[0].name)
 
     data: dict[str, Any] = {
         "narcosim_version": narcosim.__version__, "command": command,
@@ -274,7 +327,22 @@ def compare(
         "seed": int(seed), "n_runs": int(n_runs), "member_seeds": list(runs.seeds),
         "scale": int(scale), "start": start, "end": end, "window": window.to_dict(),
         "interval": {"percentiles": list(PERCENTILES),
-                     "of": "paired member differences (numpy.percentile, linear)"},
+                     "of": "paired member differences (numpy.percentile, linear)",
+                     "min_members": MIN_MEMBERS,
+                     "mean_interval": f"bootstrap of the members' mean, {BOOTSTRAP} "
+                                      f"resamples, stream {BOOTSTRAP_STREAM!r} of the seed"},
+        "cost_draws": {"distribution": "triangular on each cost's [low, high], mode at its "
+                                       "point value; exact where no range is given",
+                       "stream": f"{COST_STREAM!r} of each member's seed, one uniform per "
+                                 "lever kind and cost field"},
+        "decisions": {
+            "deaths": "expected deaths averted, all drugs, national",
+            "pairwise": pairwise_cheaper(points).to_dict(orient="records"),
+            "acceptability": {"wtp_usd_per_death": sorted(set(curve["wtp"])),
+                              "options": {o: curve[curve["arm"] == o]["probability"].tolist()
+                                          for o in curve["arm"].drop_duplicates()}},
+        },
+        "assumptions": comparison_assumptions([(a.name, a.interventions) for a in arms]),
         "port_names": port_names,
         "data": provenance,
         "results": {arm.name: arm_json(summary[summary["arm"] == arm.name])

@@ -15,11 +15,21 @@ measure (see :mod:`narcosim.analysis.measures`) the **effect** is:
   national); NaN where deaths averted ≤ 0 (undefined, shown as "n/a"); and
   ``cost_per_expected_death_averted`` the same with expected deaths.
 
-Across members the summary gives the mean and a 90% interval, the 5th and 95th percentiles
-(``numpy.percentile``, linear) of the paired effects. For cost per death averted the point
-estimate is the ratio of the means (mean extra cost / mean deaths averted; n/a when mean deaths
-averted ≤ 0) and the interval is the members' ratios' percentiles, given only when every member
-averted deaths.
+Across members the summary gives, for each arm and measure:
+
+* ``n``: the members behind the figures;
+* ``mean`` and the members' 90% interval ``p5``–``p95``, the 5th and 95th percentiles
+  (``numpy.percentile``, linear) of the paired effects: the range of outcomes the uncertainty
+  drawn per member (random numbers, costs, and parameters where members draw them) gives.
+  Reports print it only from :data:`MIN_MEMBERS` members or more ("n too small" below);
+* ``mean_p5``–``mean_p95``: a 90% bootstrap interval of the mean (:data:`BOOTSTRAP`
+  resamples of the members, drawn from the named stream :data:`BOOTSTRAP_STREAM` of the
+  comparison's root seed, keyed by arm): how well the members pin the mean down.
+
+For cost per death averted the point estimate is the ratio of the means (mean extra cost /
+mean deaths averted; n/a when mean deaths averted ≤ 0), the members' interval is their ratios'
+percentiles, given only when every member averted deaths, and the bootstrap interval is that of
+the ratio of the resampled means, given only when every resample's mean averted deaths.
 """
 
 from __future__ import annotations
@@ -28,12 +38,19 @@ import numpy as np
 import pandas as pd
 
 from narcosim.analysis.measures import ALL
+from narcosim.core.random import INIT_STEP, Stream
 
 KEYS = ["measure", "level", "key", "drug"]
 #: The 90% interval's percentiles.
 PERCENTILES = (5.0, 95.0)
+#: Fewest members a 90% interval is printed from.
+MIN_MEMBERS = 5
+#: Bootstrap resamples of the members for the mean's interval, and their stream.
+BOOTSTRAP = 2000
+BOOTSTRAP_STREAM = "compare.bootstrap"
 MEMBER_COLUMNS = ["arm", "member", "seed", *KEYS, "baseline", "scenario", "effect"]
-SUMMARY_COLUMNS = ["arm", *KEYS, "n", "baseline_mean", "scenario_mean", "mean", "p5", "p95"]
+SUMMARY_COLUMNS = ["arm", *KEYS, "n", "baseline_mean", "scenario_mean", "mean", "p5", "p95",
+                   "mean_p5", "mean_p95"]
 #: Measures whose places can gain flow (displacement), with the level of each.
 #: (deaths measure, cost-per-death measure).
 RATIOS: tuple[tuple[str, str], ...] = (
@@ -84,12 +101,25 @@ def _one(frame: pd.DataFrame, measure: str, level: str, key: str, drug: str) -> 
     return float(sel["effect"].iloc[0])
 
 
-def summarize_effects(members: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 90% interval of every arm's paired effects across members.
+def bootstrap_weights(n: int, seed: int, arm: str) -> np.ndarray:
+    """Resampling weights ``(BOOTSTRAP, n)``: each row the counts of a resample over ``n``.
+
+    Drawn from the stream :data:`BOOTSTRAP_STREAM` of ``seed``, keyed by ``arm``.
+    """
+    gen = Stream(BOOTSTRAP_STREAM, int(seed)).generator(INIT_STEP, key=str(arm))
+    picks = gen.integers(0, n, size=(BOOTSTRAP, n))
+    counts = np.zeros((BOOTSTRAP, n))
+    np.add.at(counts, (np.repeat(np.arange(BOOTSTRAP), n), picks.ravel()), 1.0)
+    return counts / n
+
+
+def summarize_effects(members: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Mean and 90% intervals of every arm's paired effects across members.
 
     Args:
         members: Rows of :data:`MEMBER_COLUMNS`; each member of an arm has the same rows
             (measure, level, key, drug) in the same order, as :func:`paired_effects` gives.
+        seed: The comparison's root seed (the bootstrap's stream).
 
     Returns:
         Frame of :data:`SUMMARY_COLUMNS`, arms in order of appearance.
@@ -118,13 +148,23 @@ def summarize_effects(members: pd.DataFrame) -> pd.DataFrame:
             out["mean"] = effect.mean(axis=1)
             p5, p95 = np.percentile(effect, PERCENTILES, axis=1)
         out["p5"], out["p95"] = p5, p95
+        weights = bootstrap_weights(len(blocks), seed, str(arm))
+        with np.errstate(all="ignore"):
+            means = effect @ weights.T
+            out["mean_p5"], out["mean_p95"] = np.percentile(means, PERCENTILES, axis=1)
         parts.append(out)
     summary = pd.concat(parts, ignore_index=True)
-    _cost_per_death(summary, members)
+    _cost_per_death(summary, members, seed)
     return summary[SUMMARY_COLUMNS]
 
 
-def _cost_per_death(summary: pd.DataFrame, members: pd.DataFrame) -> None:
+def _member_values(members: pd.DataFrame, arm: str, measure: str, drug: str) -> np.ndarray:
+    sel = members[(members["arm"] == arm) & (members["measure"] == measure)
+                  & (members["level"] == "national") & (members["drug"] == drug)]
+    return sel.sort_values("member")["effect"].to_numpy(float)
+
+
+def _cost_per_death(summary: pd.DataFrame, members: pd.DataFrame, seed: int) -> None:
     """Ratio of means for cost per death averted; interval only if every member averted."""
     for arm in summary["arm"].unique():
         def mean_of(measure: str, drug: str, arm: str = arm) -> float:
@@ -140,3 +180,12 @@ def _cost_per_death(summary: pd.DataFrame, members: pd.DataFrame) -> None:
             summary.loc[row, "mean"] = cost / averted if averted > 0 else np.nan
             if ratios.isna().any():
                 summary.loc[row, ["p5", "p95"]] = np.nan
+            costs = _member_values(members, arm, "cost_usd", "")
+            saved = _member_values(members, arm, deaths_measure, ALL)
+            weights = bootstrap_weights(len(saved), seed, str(arm))
+            boot_saved = weights @ saved
+            if (boot_saved > 0).all():
+                boot = (weights @ costs) / boot_saved
+                summary.loc[row, ["mean_p5", "mean_p95"]] = np.percentile(boot, PERCENTILES)
+            else:
+                summary.loc[row, ["mean_p5", "mean_p95"]] = np.nan

@@ -2,17 +2,29 @@
 
 Every intervention has a start, an end, an intensity, a target (ports, field offices, hubs,
 states, cities, a cartel or a faction) and an annual cost in US dollars, so results can give
-cost per death averted. Unknown keys, wrong types, negative costs and an end before the start
-are rejected here; unknown ports, states and cities are rejected when the target is resolved
-against the world (:mod:`narcosim.interventions.targets`).
+cost per death averted. Each cost may carry a range (``annual_cost_range``, and
+``unit_cost_range`` for the levers booked per unit) and a ``cost_source`` (a citation, or
+``"guess: <reason>"``); comparisons draw every member's cost within the range
+(:mod:`narcosim.analysis.costs`). A cost without a range is taken as exact. Unknown keys, wrong
+types, negative or non-finite costs, ranges that do not hold their value and an end before
+the start are rejected here; unknown ports, states and cities are rejected when the target is
+resolved against the world (:mod:`narcosim.interventions.targets`).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
 
@@ -36,6 +48,39 @@ class Target(BaseModel):
     faction: str | None = Field(None, description="An operator key, e.g. 'sinaloa.guano'.")
 
 
+#: A cost range: ``[low, high]`` in the cost's own units (a TOML array of two numbers).
+CostRange = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+def check_cost_range(bounds: CostRange | None, info: ValidationInfo) -> CostRange | None:
+    """Check a ``*_cost_range`` against its cost (the field named without ``_range``).
+
+    The range must be finite and non-negative, low <= high, and hold the cost itself.
+
+    Raises:
+        ValueError: A range that breaks one of these rules.
+    """
+    if bounds is None:
+        return None
+    low, high = (float(b) for b in bounds)
+    shown = f"[{low:,.10g}, {high:,.10g}]"
+    if not all(math.isfinite(b) for b in (low, high)):
+        raise ValueError(f"{shown}: bounds must be finite numbers")
+    if low < 0:
+        raise ValueError(f"{shown}: low {low:,.10g} is negative: must be >= 0")
+    if low > high:
+        raise ValueError(f"{shown}: low {low:,.10g} is above high {high:,.10g}")
+    name = str(info.field_name).removesuffix("_range")
+    value = info.data.get(name)
+    if name == "unit_cost" and value == 0 and high > 0:
+        raise ValueError(f"{shown} needs unit_cost > 0: the cost is booked on what the "
+                         "programme delivers at unit_cost, so a range around 0 cannot be drawn")
+    if isinstance(value, int | float) and not low <= value <= high:
+        raise ValueError(f"{shown} does not hold {name} = {value:,.10g}: need low <= "
+                         f"{name} <= high")
+    return [low, high]
+
+
 class InterventionConfig(BaseModel):
     """Fields every intervention has."""
 
@@ -46,11 +91,21 @@ class InterventionConfig(BaseModel):
     start: date = Field(description="First day it acts (ISO date).")
     end: date = Field(description="Last day it acts (ISO date).")
     intensity: float = Field(1.0, ge=0.0, description="Strength; 0 switches it off.")
-    annual_cost: float = Field(0.0, ge=0.0, description="Cost in US dollars per year active.")
+    annual_cost: float = Field(0.0, ge=0.0, allow_inf_nan=False,
+                               description="Cost in US dollars per year active.")
+    annual_cost_range: CostRange | None = Field(
+        None, description="[low, high] US dollars per year: the range annual_cost may take "
+                          "(comparisons draw each member's within it, triangular with its "
+                          "mode at annual_cost); absent: exactly annual_cost.")
+    cost_source: str = Field(
+        "", description="Where the cost and its range come from: a citation, or 'guess: "
+                        "<reason>'. Absent: listed as a guess with no reason given.")
     target: Target = Field(default_factory=Target)
     parameters: dict[str, float | str] = Field(
         default_factory=dict, description="Overrides of the lever's own parameters (yields, "
                                           "efficacies), checked against their specs.")
+
+    _annual_range = field_validator("annual_cost_range")(check_cost_range)
 
     @model_validator(mode="after")
     def _end_after_start(self) -> InterventionConfig:
@@ -62,6 +117,28 @@ class InterventionConfig(BaseModel):
     def label(self) -> str:
         """The name, or the kind when unnamed."""
         return self.name or self.kind
+
+    def cost_ranges(self) -> dict[str, tuple[float, tuple[float, float]]]:
+        """Each cost field with its value and range (the value itself when no range is given).
+
+        Returns:
+            ``{"annual_cost": (value, (low, high)), ...}``; ``unit_cost`` too for the levers
+            booked per unit.
+        """
+        out = {}
+        for name in ("annual_cost", "unit_cost"):
+            if name in type(self).model_fields:
+                value = float(getattr(self, name))
+                bounds = getattr(self, f"{name}_range")
+                out[name] = (value, (float(bounds[0]), float(bounds[1])) if bounds is not None
+                                     else (value, value))
+        return out
+
+    @property
+    def cost_is_guess(self) -> bool:
+        """Whether the cost is a guess: its source says so, or no source is given."""
+        source = self.cost_source.strip().lower()
+        return not source or source.startswith("guess")
 
 
 class BorderSurgeConfig(InterventionConfig):
@@ -137,7 +214,12 @@ class NaloxoneConfig(InterventionConfig):
     unit_cost: float = Field(
         0.0, ge=0.0, description="US dollars per person reached per year (a kit each), "
                                  "booked on the people the programme reaches in the run; "
-                                 "added to any flat annual_cost.")
+                                 "added to any flat annual_cost.", allow_inf_nan=False)
+    unit_cost_range: CostRange | None = Field(
+        None, description="[low, high] US dollars per person reached per year: the range "
+                          "unit_cost may take; absent: exactly unit_cost.")
+
+    _unit_range = field_validator("unit_cost_range")(check_cost_range)
 
 
 class TreatmentConfig(InterventionConfig):
@@ -147,7 +229,13 @@ class TreatmentConfig(InterventionConfig):
     unit_cost: float = Field(
         0.0, ge=0.0, description="US dollars per patient-year, booked on the treatment "
                                  "delivered: the people the programme moved into treatment, "
-                                 "for the weeks they stay; added to any flat annual_cost.")
+                                 "for the weeks they stay; added to any flat annual_cost.",
+        allow_inf_nan=False)
+    unit_cost_range: CostRange | None = Field(
+        None, description="[low, high] US dollars per patient-year: the range unit_cost may "
+                          "take; absent: exactly unit_cost.")
+
+    _unit_range = field_validator("unit_cost_range")(check_cost_range)
 
 
 class TestStripsConfig(InterventionConfig):
