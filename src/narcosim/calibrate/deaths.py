@@ -23,7 +23,7 @@ from narcosim.core.time import Timeline
 from narcosim.errors import ParameterError
 from narcosim.model.builder import DEFAULT_START, build_sim
 from narcosim.model.inputs import SupplyInputs
-from narcosim.model.people import DEATH_KEYS, People
+from narcosim.model.people import BASIS_KEYS, DEATH_KEYS, People
 from narcosim.model.replay import MarketReplay
 
 FIT_YEARS: tuple[int, ...] = tuple(range(2015, 2024))
@@ -170,26 +170,54 @@ STATE_WEIGHT: dict[str, float] = {"fentanyl": 1.0, "all_drugs": 1.0,
                                   "methamphetamine": 0.1, "cocaine": 0.1}
 
 
-#: Published shares of a drug's deaths that also involved an opioid, as calibration targets:
-#: drug -> (year, share). Methamphetamine deaths co-involving heroin or fentanyl: 61.2% in 2021
-#: (Hoopsick & Yockey, Am J Public Health 113(4), 2023, CDC WONDER multiple cause of death).
-#: A death-based figure, so a target, used only when its year is inside the fit window.
-CO_INVOLVEMENT: dict[str, tuple[int, float]] = {"methamphetamine": (2021, 0.612)}
-#: Weight of the co-involvement error (absolute share) in the objective.
-CO_INVOLVEMENT_WEIGHT = 0.1
+#: Published shares of a drug's deaths that also involved an opioid (CDC WONDER multiple cause
+#: of death), as calibration targets: drug -> ((year, share), ...).
+#: - Psychostimulant (T43.6) deaths with an opioid: 50.4% in 2017; cocaine (T40.5) deaths with an
+#:   opioid: 72.7% in 2017 (Kariisa et al., MMWR 68(17):388–395, 2019).
+#: - Methamphetamine deaths co-involving heroin or fentanyl: 61.2% in 2021 (Hoopsick & Yockey,
+#:   Am J Public Health 113(4), 2023).
+#: They decide how much of the stimulant deaths naloxone can reverse. Death-based figures, so
+#: targets, used only when their year is inside the fit window.
+CO_INVOLVEMENT: dict[str, tuple[tuple[int, float], ...]] = {
+    "methamphetamine": ((2017, 0.504), (2021, 0.612)),
+    "cocaine": ((2017, 0.727),),
+}
+#: Weight of the co-involvement error (absolute share) in the objective: a 10-point miss costs
+#: as much as 5% national MAPE (a choice, not a fitted value).
+CO_INVOLVEMENT_WEIGHT = 0.5
+#: Weight of a co-involvement row in the linear solve, per unit share error: a 10-point miss
+#: weighs as a 20% error in one national drug-year (a choice, not a fitted value).
+CO_INVOLVEMENT_ROW = 2.0
 
 
-def co_involvement(sim: Sim, years: Sequence[int]) -> dict[str, float]:
-    """Simulated share of each :data:`CO_INVOLVEMENT` drug's deaths that involved an opioid."""
+def co_involvement_targets(years: Sequence[int]) -> list[tuple[str, int, float]]:
+    """The :data:`CO_INVOLVEMENT` targets ``(drug, year, share)`` inside ``years``."""
+    return [(drug, year, share) for drug, pairs in CO_INVOLVEMENT.items()
+            for year, share in pairs if year in years]
+
+
+def co_involvement(sim: Sim, years: Sequence[int]) -> dict[tuple[str, int], float]:
+    """Simulated share of each co-involvement target's deaths that involved an opioid.
+
+    Returns:
+        ``(drug, year) -> share`` for the targets inside ``years``.
+    """
     out = {}
-    for drug, (year, _) in CO_INVOLVEMENT.items():
-        if year not in years or "expected_opioid_involved" not in sim.results["people"].specs:
-            continue
+    if "expected_opioid_involved" not in sim.results["people"].specs:
+        return out
+    for drug, year, _ in co_involvement_targets(years):
         d = DEATH_KEYS.index(drug)
         total = annual_deaths(sim, [year])[d].sum()
         part = annual_deaths(sim, [year], "expected_opioid_involved")[d].sum()
-        out[drug] = float(part / total) if total > 0 else float("nan")
+        out[drug, year] = float(part / total) if total > 0 else float("nan")
     return out
+
+
+def co_involvement_records(shares: dict[tuple[str, int], float]) -> list[dict[str, object]]:
+    """Simulated and published co-involvement shares as JSON-ready records."""
+    published = {(d, y): s for d, pairs in CO_INVOLVEMENT.items() for y, s in pairs}
+    return [{"drug": d, "year": y, "simulated": v, "published": published[d, y]}
+            for (d, y), v in shares.items()]
 
 
 def objective_value(table: pd.DataFrame, shares: dict[str, float] | None = None) -> float:
@@ -201,8 +229,9 @@ def objective_value(table: pd.DataFrame, shares: dict[str, float] | None = None)
     weight = table["drug"].map(STATE_WEIGHT).fillna(0.1)
     shortfall = (1 - table["r2_state_year"]).clip(lower=0)
     value = table["mape"].mean() + 0.5 * (weight * shortfall).sum() / weight.sum()
-    for drug, share in (shares or {}).items():
-        value += CO_INVOLVEMENT_WEIGHT * abs(share - CO_INVOLVEMENT[drug][1])
+    published = {(d, y): s for d, pairs in CO_INVOLVEMENT.items() for y, s in pairs}
+    for key, share in (shares or {}).items():
+        value += CO_INVOLVEMENT_WEIGHT * abs(share - published[key])
     return float(value)
 
 
@@ -228,8 +257,12 @@ def annual_basis(sim: Sim, population: np.ndarray, first_year: int,
 def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
     """Non-negative coefficients minimising squared relative national errors plus 1 - R².
 
+    The published opioid co-involvement shares (:data:`CO_INVOLVEMENT`) add one row each: the
+    opioid-involved deaths minus the share times all the drug's deaths, relative to CDC's count.
+
     Args:
-        basis: (coefficients, drugs, years, states) unit contributions, drugs as in targets.
+        basis: (coefficients, keys, years, states) unit contributions, keys as
+            :data:`~narcosim.model.people.BASIS_KEYS`.
         targets: The CDC targets.
 
     Returns:
@@ -238,8 +271,8 @@ def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
     from scipy.optimize import nnls
 
     rows, rhs = [], []
-    for d in range(len(targets.drugs)):
-        nat = basis[:, d].sum(axis=2)  # (coeffs, years)
+    for d, drug in enumerate(targets.drugs):
+        nat = basis[:, BASIS_KEYS.index(drug)].sum(axis=2)  # (coeffs, years)
         cdc = targets.national[d]
         ok = np.isfinite(cdc)
         w = 2.0 / (cdc[ok] * np.sqrt(ok.sum()))
@@ -248,10 +281,21 @@ def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
         obs = targets.states[d].reshape(-1)
         ok = np.isfinite(obs)
         sst = float(((obs[ok] - obs[ok].mean()) ** 2).sum())
-        x = basis[:, d].reshape(basis.shape[0], -1)[:, ok]
+        x = basis[:, BASIS_KEYS.index(drug)].reshape(basis.shape[0], -1)[:, ok]
         w_state = np.sqrt(STATE_WEIGHT.get(targets.drugs[d], 0.1) / sst)
         rows.append(x.T * w_state)
         rhs.append(obs[ok] * w_state)
+    for drug, year, share in co_involvement_targets(targets.years):
+        if drug not in targets.drugs:
+            continue
+        y = targets.years.index(year)
+        cdc = targets.national[targets.drugs.index(drug), y]
+        if not np.isfinite(cdc) or cdc <= 0:
+            continue
+        total = basis[:, BASIS_KEYS.index(drug), y].sum(axis=1)
+        involved = basis[:, BASIS_KEYS.index(f"{drug}_opioid"), y].sum(axis=1)
+        rows.append(((involved - share * total) * CO_INVOLVEMENT_ROW / cdc)[None, :])
+        rhs.append(np.zeros(1))
     a, b = np.vstack(rows), np.concatenate(rhs)
     scale = np.maximum(np.abs(a).max(axis=0), 1e-300)
     coef, _ = nnls(a / scale, b, maxiter=5000)

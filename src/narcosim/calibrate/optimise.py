@@ -20,13 +20,13 @@ import pandas as pd
 
 from narcosim import __version__
 from narcosim.calibrate.deaths import (
-    CO_INVOLVEMENT,
     LINEAR,
     SEARCH_SPACE,
     DeathTargets,
     annual_basis,
     annual_deaths,
     co_involvement,
+    co_involvement_records,
     fit_table,
     objective_value,
     record_market,
@@ -242,9 +242,7 @@ def calibrate_deaths(
         "fit_years": [targets.years[0], targets.years[-1]],
         "objective": value,
         "fit": table.to_dict(orient="records"),
-        "opioid_co_involvement": {d: {"simulated": v, "published": CO_INVOLVEMENT[d][1],
-                                      "year": CO_INVOLVEMENT[d][0]}
-                                  for d, v in ctx.shares(best).items()},
+        "opioid_co_involvement": co_involvement_records(ctx.shares(best)),
         **({} if table_profile is None else {
             "fentanyl_elasticity_interval": list(profile_interval(table_profile)),
             "fentanyl_elasticity_profile": table_profile.to_dict(orient="records")}),

@@ -141,7 +141,7 @@ def _skill_table(annual, targets, inputs) -> None:
     _out.print(table)
 
 
-def _identified(people, shares: dict[str, float]) -> None:
+def _identified(people, shares: dict[tuple[str, int], float]) -> None:
     interval = people.meta.get("fentanyl_elasticity_interval")
     e = people.pars.get("fentanyl_elasticity")
     if e is not None and interval:
@@ -151,12 +151,11 @@ def _identified(people, shares: dict[str, float]) -> None:
     kappa = ", ".join(f"{d} {v:.2f}" for d, v in people.report_elasticity.items())
     if kappa:
         _out.print(f"flow elasticity to NFLIS reports outside the seizure window: {kappa}")
-    from narcosim.calibrate.deaths import CO_INVOLVEMENT
+    from narcosim.calibrate.deaths import co_involvement_records
 
-    for drug, share in shares.items():
-        year, published = CO_INVOLVEMENT[drug]
-        _out.print(f"{drug} deaths involving an opioid in {year}: {share:.1%} simulated, "
-                   f"{published:.1%} published")
+    for row in co_involvement_records(shares):
+        _out.print(f"{row['drug']} deaths involving an opioid in {row['year']}: "
+                   f"{row['simulated']:.1%} simulated, {row['published']:.1%} published")
 
 
 @calibrate_app.callback(invoke_without_command=True)
