@@ -22,10 +22,11 @@ import pytest
 
 from narcosim.analysis.scoring import QUANTILES, quantile_column
 from narcosim.atlas.store import import_data
+from narcosim.calibrate.evaluate import state_folds
 
 ANNUAL = "cdc_vsrr_overdose_deaths_12mo_ending_december_2015_2023.csv"
 TINY = ["--origins", "2019", "--trials", "2", "--scale", "10000", "--forecast-scale", "5000",
-        "--leave-out", "2", "--workers", "1"]
+        "--folds", "2", "--workers", "1"]
 MODELS = {"narcosim", "narcosim free-running", "persistence", "trend", "population share"}
 
 
@@ -71,7 +72,12 @@ def test_tiny_evaluation_writes_forecasts_scores_and_page(tiny: Path, data_dir: 
     assert (scores[scores["model"] == "persistence"]["relative_wis"] == 1.0).all()
     assert {"mean_wis", "coverage_50", "coverage_90"} <= set(scores.columns)
     leave = json.loads((tiny / "leave-out.json").read_text())
-    assert len(leave["states"]) == 2 and {r["drug"] for r in leave["r2"]} >= {"fentanyl"}
+    # two folds: every state held out once, each fold's R² beside the pooled one
+    assert len(leave["folds"]) == 2 and len(leave["states"]) == 51
+    assert sorted(s for f in leave["folds"] for s in f["states"]) == sorted(leave["states"])
+    assert {r["drug"] for r in leave["r2"]} >= {"fentanyl"}
+    pooled = {r["drug"]: r for r in leave["r2"]}
+    assert pooled["fentanyl"]["state_years"] > 300
     page = (tiny / "evaluation.html").read_text()
     assert "Out-of-sample evaluation" in page and "relative WIS" in page
 
@@ -101,6 +107,24 @@ def test_origins_outside_the_data_are_one_line_exit_2(atlas_store: Path, tmp_pat
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], proc.stderr
     assert not (tmp_path / "ev").exists()
+
+
+def test_bad_fold_counts_are_one_line_exit_2(atlas_store: Path, tmp_path: Path) -> None:
+    for folds in ("1", "11", "-2"):
+        proc = _cli("evaluate", "--origins", "2019", "--folds", folds, "--out",
+                    str(tmp_path / "ev"), "--store", str(atlas_store))
+        assert proc.returncode == 2, proc.stdout
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "folds must be 0 (skip) or 2–10" in lines[0], proc.stderr
+        assert not (tmp_path / "ev").exists()
+
+
+def test_folds_hold_every_state_out_once_and_follow_the_seed() -> None:
+    states = [f"S{i:02d}" for i in range(51)]
+    folds = state_folds(states, 5, seed=1)
+    assert sorted(s for f in folds for s in f) == states
+    assert sorted(len(f) for f in folds) == [10, 10, 10, 10, 11]
+    assert state_folds(states, 5, seed=1) == folds and state_folds(states, 5, seed=2) != folds
 
 
 def test_a_store_with_too_few_years_is_one_line_exit_2(data_dir: Path, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Run an evaluation into a folder: origins in parallel, each saved as it ends, resumable.
 
 The folder holds ``settings.json`` (what was asked), one ``origin-T.parquet`` and
-``origin-T.json`` per finished origin, ``leave-out.json``, then ``forecasts.parquet`` (every
+``origin-T.json`` per finished origin, one ``fold-K.json`` per finished leave-states-out fold,
+then ``leave-out.json`` (the folds pooled), ``forecasts.parquet`` (every
 model's quantiles), ``scores.csv`` (mean WIS, relative WIS against persistence, 50% and 90%
 coverage by model, drug and national/state), ``scores_by_horizon.csv``, ``evaluation.json``
 and ``evaluation.html``. A rerun with the same settings computes only what is missing; other
@@ -25,8 +26,10 @@ from narcosim.calibrate.deaths import death_targets
 from narcosim.calibrate.evaluate import (
     EvaluationSettings,
     check_settings,
+    fit_without,
     forecast_origin,
     leave_states_out,
+    state_folds,
 )
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
@@ -48,9 +51,16 @@ def _origin_job(store: Path, origin: int, settings: EvaluationSettings, folder: 
     return origin
 
 
-def _leave_out_job(store: Path, settings: EvaluationSettings, folder: Path) -> str:
-    write_json_atomic(folder / "leave-out.json", leave_states_out(Atlas.open(store), settings))
-    return "leave-out"
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` (one pool for the origins and the folds)."""
+    return fn(*args)
+
+
+def _fold_job(store: Path, k: int, held: list[str], settings: EvaluationSettings,
+              folder: Path) -> str:
+    """One leave-states-out fold, run in a worker; writes ``fold-K.json`` atomically."""
+    write_json_atomic(folder / f"fold-{k}.json", fit_without(Atlas.open(store), settings, held))
+    return f"held-out fold {k + 1}"
 
 
 def _check_folder(folder: Path, settings: EvaluationSettings) -> None:
@@ -82,20 +92,25 @@ def run_evaluation(atlas: Atlas, settings: EvaluationSettings, folder: Path, *,
     _check_folder(folder, settings)
     jobs: list[tuple[Any, ...]] = [(atlas.path, o, settings, folder) for o in settings.origins
                                    if not (folder / f"origin-{o}.json").exists()]
-    todo = len(jobs) + (settings.leave_out > 0 and not (folder / "leave-out.json").exists())
+    folds = (state_folds(World.from_atlas(atlas).states, settings.folds, settings.seed)
+             if settings.folds else [])
+    fold_jobs: list[tuple[Any, ...]] = [(atlas.path, k, held, settings, folder)
+                                        for k, held in enumerate(folds)
+                                        if not (folder / f"fold-{k}.json").exists()]
+    todo = len(jobs) + len(fold_jobs)
     done = 0
     if progress is not None:
         progress("starting", done, todo)
-    if jobs:
-        for origin in run_jobs(_origin_job, jobs, backend=backend, workers=workers):
+    batch = [(_origin_job, *job) for job in jobs] + [(_fold_job, *job) for job in fold_jobs]
+    if batch:
+        for finished in run_jobs(_call, batch, backend=backend, workers=workers):
             done += 1
             if progress is not None:
-                progress(f"origin {origin}", done, todo)
-    if settings.leave_out > 0 and not (folder / "leave-out.json").exists():
-        _leave_out_job(atlas.path, settings, folder)
-        done += 1
-        if progress is not None:
-            progress("held-out states", done, todo)
+                progress(finished if isinstance(finished, str) else f"origin {finished}", done,
+                         todo)
+    if folds:
+        results = [json.loads((folder / f"fold-{k}.json").read_text()) for k in range(len(folds))]
+        write_json_atomic(folder / "leave-out.json", leave_states_out(atlas, results))
     return summarise(folder, settings)
 
 

@@ -31,8 +31,9 @@ def evaluate_command(
     forecast_scale: Annotated[int, typer.Option(
         "--forecast-scale", help="People per agent in the forecast runs.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Run seed.")] = 1,
-    leave_out: Annotated[int, typer.Option(
-        "--leave-out", help="States held out of one fit (0 skips it).")] = 10,
+    folds: Annotated[int, typer.Option(
+        "--folds", help="Leave-states-out folds: every state held out of one fit (0 skips "
+                        "it).")] = 5,
     workers: Annotated[int, typer.Option("--workers", help="Origins run at once.")] = 2,
     backend: Annotated[str, typer.Option("--backend", help="'local' pool or 'dask'.")] = "local",
     out: Annotated[Path, typer.Option("--out", help="Output folder (resumes).")] = Path(
@@ -43,7 +44,7 @@ def evaluate_command(
     settings = EvaluationSettings(origins=int_list(origins, "--origins"),
                                   horizons=int_list(horizons, "--horizons"), trials=trials,
                                   scale=scale, forecast_scale=forecast_scale, seed=seed,
-                                  leave_out=leave_out)
+                                  folds=folds)
     if workers < 1:
         raise ParameterError(f"--workers must be >= 1, got {workers}")
     atlas = Atlas.open(store)
@@ -68,8 +69,9 @@ def evaluate_command(
                       f"{row['coverage_90']:.0%}", str(row["n"]))
     _out.print(table)
     if summary["leave_out"]:
-        lso = Table(title="Held-out states: R² of per-capita rates 2016 on "
-                          f"({', '.join(summary['leave_out']['states'])})")
+        n_folds = len(summary["leave_out"]["folds"])
+        lso = Table(title="Held-out states: R² of per-capita rates 2016 on, pooled over "
+                          f"{len(summary['leave_out']['states'])} states in {n_folds} folds")
         for col in ("drug", "narcosim", "population share", "2015 share", "persistence"):
             lso.add_column(col, justify="left" if col == "drug" else "right")
         for row in summary["leave_out"]["r2"]:

@@ -65,9 +65,13 @@ def evaluation_html(summary: dict[str, Any]) -> str:
                 ("2015 share", "2015 share"), ("persistence", "persistence (sees the states)"),
                 ("state_years", "state-years")]
         parts += ["<h2>Held-out states: R² of per-capita rates</h2>",
-                  f'<p class="note">States never fitted after 2015: '
-                  f"{html.escape(', '.join(leave['states']))}.</p>",
+                  f'<p class="note">Every state is held out once, in one of '
+                  f"{len(leave['folds'])} folds: its deaths after 2015 never reach the fit that "
+                  "predicts it. Pooled over all held-out states:</p>",
                   _table(leave["r2"], cols)]
+        for k, fold in enumerate(leave["folds"]):
+            parts += [f"<h3>fold {k + 1}: {html.escape(', '.join(fold['states']))}</h3>",
+                      _table(fold["r2"], cols)]
     parts.append("<h2>Fits at each origin</h2>")
     for fit in summary["origins"]:
         parts += [f"<h3>origin {fit['origin']}</h3>",
