@@ -25,6 +25,7 @@ from scipy import special
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.narcologic import ALPHA, BETA, TIME_WEIGHT, PerceivedRisk, choice_probabilities
@@ -113,6 +114,10 @@ class Trafficking(Module):
 
     def init_pre(self, sim: Sim) -> None:
         """Create streams, learning state and results."""
+        # compiled (numba) load sizes, loaded when a run starts rather than on import
+        from narcosim.model import trafficking_kernel
+
+        self._kernel = trafficking_kernel
         world = self.inputs.world
         n_ops, n_d = self.inputs.n_ops, len(SUPPLY_DRUGS)
         self.risk = PerceivedRisk(self.group_of, len(world.ports), self.pars.risk_alpha,
@@ -143,20 +148,39 @@ class Trafficking(Module):
         """Add one extra load this step, outside production (for counterfactual tests)."""
         self._extra.append((operator, drug, float(kg)))
 
-    def _loads(self, ti: int, op: int, d: int, stock: float, mean_kg: float) -> np.ndarray:
-        """Sizes of the loads sent from ``stock`` (slot ``i`` = load ``i``)."""
-        if stock <= 0:
-            self.s_size.random(ti, np.empty(0, np.int64), key=op * len(SUPPLY_DRUGS) + d)
-            return np.empty(0)
+    def _loads(self, ti: int, stock: np.ndarray, mean_kg: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sizes of the loads each (operator, drug) key sends from its ``stock``.
+
+        Key ``j = operator * n_drugs + drug`` draws ``ceil(3 stock / mean) + 20`` candidate
+        log-normal sizes (slot ``i`` = load ``i``; none when it has no stock) and sends the
+        longest prefix its stock covers. Every key's draw, and what each sent, are made in
+        one call each (:meth:`~narcosim.core.random.Stream.random_segments`,
+        :func:`~narcosim.model.trafficking_kernel.ship`), the same numbers as key by key.
+
+        Returns:
+            The sent sizes end to end in key order, the number sent per key and the kg sent
+            per key.
+        """
         sigma = self.pars.load_size_sigma
-        n_max = int(np.ceil(3.0 * stock / mean_kg)) + 20
-        u = self.s_size.random(ti, np.arange(n_max), key=op * len(SUPPLY_DRUGS) + d)
-        sizes = np.exp(np.log(mean_kg) - sigma**2 / 2 + sigma * special.ndtri(u))
-        n = int(np.searchsorted(np.cumsum(sizes), stock, side="right"))
-        return sizes[:n]
+        has = stock > 0
+        n_max = np.zeros(stock.size, dtype=np.int64)
+        n_max[has] = np.ceil(3.0 * stock[has] / mean_kg[has]).astype(np.int64) + 20
+        u = self.s_size.random_segments(ti, range(stock.size), n_max)
+        shift = np.zeros(stock.size)
+        shift[has] = np.log(mean_kg[has]) - sigma**2 / 2
+        sizes = np.exp(np.repeat(shift, n_max) + sigma * special.ndtri(u))
+        n, kg = self._kernel.ship(sizes, n_max, stock)
+        within = np.arange(sizes.size) - np.repeat(np.cumsum(n_max) - n_max, n_max)
+        return sizes[within < np.repeat(n, n_max)], n, kg
 
     def step(self) -> None:
-        """Send this week's loads, seize some, deliver the rest to the hubs."""
+        """Send this week's loads, seize some, deliver the rest to the hubs.
+
+        Every (operator, drug) key has its own random key in each stream, and its loads take
+        slots ``0, 1, ...`` in it; all keys are drawn together (the same numbers as drawing
+        them one by one).
+        """
         sim, inputs = self.sim, self.inputs
         ti = sim.ti
         production = sim.modules["production"]
@@ -170,31 +194,49 @@ class Trafficking(Module):
                   - self.pars.risk_aversion * risk)
         p_port = np.clip(self.pars.ofo_interdiction * self.port_pressure[None, :]
                          * np.where(self.corrupt, self.pars.corruption_factor, 1.0), 0.0, 1.0)
-        extra = self._extra
-        self._extra = []
-        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("op", "drug", "kg", "port", "ofo",
-                                                            "usbp")}
-        for op in range(n_ops):
-            for d in range(n_d):
-                key = op * n_d + d
-                sizes = self._loads(ti, op, d, production.stock[op, d], fitted.shipment_kg[d, fy])
-                production.stock[op, d] -= sizes.sum()
-                added = [kg for (o, dd, kg) in extra if o == op and dd == d]
-                production.produced_total[d] += sum(added)
-                sizes = np.concatenate([sizes, np.asarray(added, dtype=float)])
-                slots = np.arange(sizes.size)
-                util = base_u[op] + np.log(fitted.corridor_weight[d, fy])[fo_of_port]
-                probs = choice_probabilities(util[None, :], self.allowed[op][None, :])[0]
-                port = self.s_route.choice(ti, slots, probs, key=key) if sizes.size else slots
-                ofo = self.s_ofo.bernoulli(ti, slots, p_port[op, port], key=key)
-                p_patrol = np.clip(fitted.usbp_prob[d] * self.corridor_pressure[fo_of_port[port]],
-                                   0.0, 1.0)
-                usbp = self.s_usbp.bernoulli(ti, slots, p_patrol, key=key) & ~ofo
-                for k, v in (("op", np.full(sizes.size, op)), ("drug", np.full(sizes.size, d)),
-                             ("kg", sizes), ("port", port), ("ofo", ofo), ("usbp", usbp)):
-                    cols[k].append(v)
-        loads = {k: np.concatenate(v) for k, v in cols.items()}
-        self._settle(loads)
+        key_op = np.repeat(np.arange(n_ops), n_d)
+        key_drug = np.tile(np.arange(n_d), n_ops)
+        kg, n, sent_kg = self._loads(ti, production.stock.ravel(),
+                                     fitted.shipment_kg[key_drug, fy])
+        production.stock -= sent_kg.reshape(production.stock.shape)
+        if self._extra:
+            kg, n = self._add_extra(kg, n, production)
+        keys = np.arange(n_ops * n_d)
+        key = np.repeat(keys, n)
+        util = base_u[key_op] + np.log(fitted.corridor_weight[:, fy])[:, fo_of_port][key_drug]
+        probs = choice_probabilities(util, self.allowed[key_op])
+        cum = np.cumsum(probs, axis=1)
+        total = cum[:, -1:]
+        sent = n > 0
+        if np.any(total[sent] <= 0):
+            raise ParameterError(f"stream {self.s_route.name!r}: choice probabilities sum "
+                                 "to zero")
+        # Stream.choice per key: searchsorted(cum / total, u, "right"), as a count
+        cum /= np.where(total > 0, total, 1.0)
+        u_route = self.s_route.random_segments(ti, keys[sent], n[sent])
+        port = (cum[key] <= u_route[:, None]).sum(axis=1).clip(max=probs.shape[1] - 1)
+        op, drug = key_op[key], key_drug[key]
+        ofo = self.s_ofo.random_segments(ti, keys, n) < p_port[op, port]
+        p_patrol = np.clip(fitted.usbp_prob[drug] * self.corridor_pressure[fo_of_port[port]],
+                           0.0, 1.0)
+        usbp = (self.s_usbp.random_segments(ti, keys, n) < p_patrol) & ~ofo
+        self._settle({"op": op, "drug": drug, "kg": kg, "port": port, "ofo": ofo,
+                      "usbp": usbp})
+
+    def _add_extra(self, kg: np.ndarray, n: np.ndarray, production: Any
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Append the injected loads to their keys' loads (after them, in the order given)."""
+        n_d = len(SUPPLY_DRUGS)
+        extra, self._extra = self._extra, []
+        ends = np.cumsum(n)
+        at = [int(ends[o * n_d + d]) for o, d, _ in extra]
+        kg = np.insert(kg, at, [size for _, _, size in extra])
+        n = n.copy()
+        for j in sorted({o * n_d + d for o, d, _ in extra}):
+            added = [size for o, d, size in extra if o * n_d + d == j]
+            n[j] += len(added)
+            production.produced_total[j % n_d] += sum(added)
+        return kg, n
 
     def _settle(self, loads: dict[str, np.ndarray]) -> None:
         """Book seizures, arrivals at the hubs and what the operators learned."""
