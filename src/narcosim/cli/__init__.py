@@ -22,6 +22,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     orgs_cmd,
     report_cmd,
     run_cmd,
+    sensitivity_cmd,
     validate_cmd,
 )
 from narcosim.cli.app import app
