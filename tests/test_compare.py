@@ -249,3 +249,26 @@ def test_window_and_argument_errors(comparison, atlas_store, tmp_path):
     with pytest.raises(ParameterError, match="different settings or seed; use --force"):
         compare(scenarios, RUNS, SEED + 1, out_dir=result.out_dir, scale=SCALE, end=END,
                 store=atlas_store)
+
+
+def test_fewer_than_five_members_print_no_interval(comparison):
+    result, _ = comparison
+    stat = result.data["results"]["surge"]["deaths_averted"]["expected_national"]["all_drugs"]
+    assert stat["n"] == RUNS and RUNS < 5
+    assert (stat["p5"], stat["p95"], stat["interval"]) == (None, None, "n too small")
+    assert stat["mean_p5"] <= stat["mean"] <= stat["mean_p95"]  # the bootstrap is kept
+    html = (result.out_dir / COMPARE_HTML).read_text("utf-8")
+    assert "(n too small)" in html and "rerun with more --runs" in html
+    s = result.summary  # the parquet keeps the raw percentiles, with n
+    rows = s[(s["arm"] == "surge") & (s["measure"] == "expected_deaths_averted")]
+    assert (rows["n"] == RUNS).all() and rows["p5"].notna().all()
+
+
+def test_costs_without_a_range_are_drawn_exactly(comparison):
+    result, _ = comparison
+    m = result.members
+    surge = m[(m["arm"] == "surge") & (m["level"] == "national")]
+    drawn = surge[surge["measure"] == "cost_usd"].sort_values("member")["effect"]
+    booked = surge[surge["measure"] == "cost_booked_usd"].sort_values("member")["effect"]
+    assert len(drawn) == RUNS and (drawn.to_numpy() > 0).all()
+    np.testing.assert_array_equal(drawn.to_numpy(), booked.to_numpy())

@@ -28,6 +28,7 @@ from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
+from narcosim.report.rounding import fmt_money, fmt_number, fmt_percent
 from narcosim.run.backends import BACKENDS
 
 _out = Console(highlight=False)
@@ -35,45 +36,59 @@ _err = Console(stderr=True, highlight=False)
 DRUGS = ("all_drugs", "fentanyl", "methamphetamine", "cocaine")
 
 
-def _fmt(stat: dict[str, Any] | None, scale: float = 1.0) -> str:
-    """``mean [p5, p95]`` on one line (divided by ``scale``); n/a when undefined."""
+def _fmt(stat: dict[str, Any] | None, money: bool = False) -> str:
+    """``mean [p5, p95]`` to 3 significant figures; "n too small" below 5 members."""
     if not stat or stat.get("mean") is None:
         return "n/a"
-    text = f"{stat['mean'] / scale:,.0f}"
+    fmt = fmt_money if money else fmt_number
+    text = fmt(stat["mean"])
     if stat.get("p5") is not None and stat.get("p95") is not None:
-        text += f" [{stat['p5'] / scale:,.0f}, {stat['p95'] / scale:,.0f}]"
+        text += f" [{fmt(stat['p5'])}, {fmt(stat['p95'])}]"
+    elif stat.get("interval"):
+        text += f" [{stat['interval']}]"
     return text
 
 
 def comparison_table(result: Comparison) -> Table:
-    """The headline table: a row per measure, a column per scenario compared."""
+    """The headline table: a row per measure, a column per scenario (by title) compared."""
     data = result.data
     arms = data["arms"][1:]
-    table = Table(title=f"Against {data['baseline']!r}, {data['window']['from']} to "
-                        f"{data['window']['to']}: mean [90% interval]")
+    titles = {s["name"]: s.get("title") or s["name"] for s in data["scenarios"]}
+    table = Table(title=f"Against {titles[data['baseline']]!r}, {data['window']['from']} to "
+                        f"{data['window']['to']}, {data['n_runs']} members: mean [90% "
+                        "interval]")
     table.add_column("measure")
     for arm in arms:
-        table.add_column(arm, justify="right")
+        table.add_column(titles[arm], justify="right")
     res = [data["results"][arm] for arm in arms]
     for drug in DRUGS:
-        table.add_row(f"deaths averted, {drug}",
-                      *(_fmt(r["deaths_averted"]["national"].get(drug)) for r in res))
-    table.add_row("expected deaths averted, all_drugs",
-                  *(_fmt(r["deaths_averted"]["expected_national"].get("all_drugs"))
-                    for r in res))
-    table.add_row("extra cost, US$ million",
-                  *(_fmt(r["cost"]["incremental_usd"], 1e6) for r in res))
-    table.add_row("cost per death averted, US$",
-                  *(_fmt(r["cost"]["per_death_averted"]) for r in res))
+        table.add_row(f"expected deaths averted, {drug}",
+                      *(_fmt(r["deaths_averted"]["expected_national"].get(drug)) for r in res))
+    table.add_row("counted deaths averted, all_drugs",
+                  *(_fmt(r["deaths_averted"]["national"].get("all_drugs")) for r in res))
+    table.add_row("extra cost, US$ (drawn in ranges)",
+                  *(_fmt(r["cost"]["incremental_usd"], money=True) for r in res))
     table.add_row("cost per expected death averted, US$",
-                  *(_fmt(r["cost"]["per_expected_death_averted"]) for r in res))
-    table.add_row("kg displaced to other field offices",
+                  *(_fmt(r["cost"]["per_expected_death_averted"], money=True) for r in res))
+    table.add_row("kg displaced to other field offices (all drugs)",
                   *(_fmt(r["supply"]["crossing_kg_by_field_office"]["displaced_kg"])
                     for r in res))
-    table.add_row("border seizures, kg",
+    table.add_row("border seizures, kg (all drugs)",
                   *(_fmt(r["enforcement"]["border_seized_kg"].get("all_drugs")) for r in res))
     table.add_row("dealer arrests", *(_fmt(r["enforcement"]["dealer_arrests"]) for r in res))
     return table
+
+
+def pairwise_lines(result: Comparison) -> list[str]:
+    """One line per pair of scenarios: the share of members in which each is cheaper."""
+    titles = {s["name"]: s.get("title") or s["name"] for s in result.data["scenarios"]}
+    lines = []
+    for p in result.data["decisions"]["pairwise"]:
+        a, b = titles[p["arm_a"]], titles[p["arm_b"]]
+        lines.append(f"P({a} averts a death more cheaply than {b}) = {fmt_percent(p['p_a'])}; "
+                     f"the reverse {fmt_percent(p['p_b'])}, ties {fmt_percent(p['p_tie'])} "
+                     f"({p['n']} members)")
+    return lines
 
 
 @app.command("compare")
@@ -148,8 +163,10 @@ def compare_command(
         if started:
             bar.stop()
     page = write_compare_report(result.out_dir, result.data, result.summary,
-                                Atlas.open(store_path))
+                                Atlas.open(store_path), result.members)
     _out.print(comparison_table(result))
+    for line in pairwise_lines(result):
+        _out.print(line, soft_wrap=True)
     ran, skipped = len(result.runs.ran), len(result.runs.skipped)
     _out.print(f"{len(scenarios)} scenarios x {runs} runs (seed {seed}, scale 1:{scale}): ran "
                f"{ran}, {skipped} already done, in {result.wall_seconds:.1f} s", soft_wrap=True)

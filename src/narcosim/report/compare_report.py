@@ -1,10 +1,17 @@
 """``compare.html``: one self-contained page for a comparison of scenarios.
 
-The page shows the settings (arms, seed, members, window), a headline table per arm (deaths
-averted by drug, extra cost, cost per death averted, each as mean and 90% interval), charts of
-deaths averted by drug and of the change in kilograms crossing each CBP field office and
-through each hub, maps of deaths averted by state, the places that gained flow (where supply
-was displaced to), and seizures, arrests and dealer-operation tallies. plotly.js is inlined
+The page opens with a sentence that answers the question (which scenario averts the most
+expected deaths, which averts one most cheaply), then the settings (scenarios by title,
+members, seeds, window), a headline table with a column per scenario (expected deaths averted
+by drug, extra cost drawn within the cost ranges, cost per expected death averted, each to 3
+significant figures with the members' 90% interval, or "n too small" from fewer than 5
+members), charts of expected deaths averted by drug, the decisions under uncertainty
+(:mod:`narcosim.report.compare_sections`: pairwise probabilities, cost-effectiveness plane,
+acceptability curve), maps of expected deaths averted by state, the change in kilograms
+crossing each CBP field office and through each hub, the places that gained flow, seizures,
+arrests and dealer-operation tallies, and the assumptions (every lever's costs and parameters
+with their source or "guess", and the model's guessed parameters). Expected deaths are used
+throughout; counted deaths appear once, for reference. plotly.js is inlined
 once and the US geometry is handed to it before any figure (DESIGN.md section 9), so the page
 opens offline and fetches nothing. The numbers are also embedded as JSON in
 ``<script id="narcosim-compare-data" type="application/json">`` (``comparison.json``).
@@ -24,9 +31,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from narcosim.analysis.compare import MEMBERS_PARQUET
+from narcosim.analysis.effects import MIN_MEMBERS
 from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
+from narcosim.report.compare_sections import arm_titles, assumptions_section, decisions_section
+from narcosim.report.maps import drug_label
 from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
+from narcosim.report.rounding import fmt_interval, fmt_money, fmt_number, round_sig
 from narcosim.report.run_report import usa_topojson
 
 COMPARE_HTML = "compare.html"
@@ -42,14 +54,27 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _interval(stat: dict[str, float | None] | None, fmt: str = ",.0f") -> str:
-    """``mean (p5 to p95)`` as a table cell; n/a when undefined."""
+def _interval(stat: dict[str, Any] | None, money: bool = False) -> str:
+    """``mean (p5–p95)`` to 3 significant figures as a table cell; n/a when undefined.
+
+    The members' 90% interval is shown from :data:`MIN_MEMBERS` members up ("n too small"
+    below); the cell's title gives the members behind it and the mean's bootstrap interval.
+    """
     if not stat or stat.get("mean") is None:
         return '<td class="n" data-value="">n/a</td>'
-    text = format(stat["mean"], fmt)
+    fmt = fmt_money if money else fmt_number
+    n = stat.get("n")
+    text = fmt(stat["mean"])
     if stat.get("p5") is not None and stat.get("p95") is not None:
-        text += f" ({format(stat['p5'], fmt)} to {format(stat['p95'], fmt)})"
-    return f'<td class="n" data-value="{float(stat["mean"])!r}">{_e(text)}</td>'
+        text = fmt_interval(stat["mean"], stat["p5"], stat["p95"], money)
+    elif n is not None and n < MIN_MEMBERS:
+        text += " (n too small)"
+    tip = f"n = {n} members" if n is not None else ""
+    if stat.get("mean_p5") is not None and stat.get("mean_p95") is not None:
+        tip += (f"; the mean's 90% bootstrap interval: {fmt(stat['mean_p5'])}–"
+                f"{fmt(stat['mean_p95'])}")
+    return (f'<td class="n" data-value="{float(stat["mean"])!r}" title="{_e(tip)}">'
+            f"{_e(text)}</td>")
 
 
 def _figure(fig: go.Figure, div_id: str) -> str:
@@ -58,13 +83,14 @@ def _figure(fig: go.Figure, div_id: str) -> str:
 
 
 def _errors(rows: pd.DataFrame) -> dict[str, Any]:
-    return {"type": "data", "symmetric": False,
-            "array": (rows["p95"] - rows["mean"]).clip(lower=0).tolist(),
-            "arrayminus": (rows["mean"] - rows["p5"]).clip(lower=0).tolist()}
+    shown = rows["n"] >= MIN_MEMBERS
+    return {"type": "data", "symmetric": False, "visible": bool(shown.all()),
+            "array": (rows["p95"] - rows["mean"]).clip(lower=0).where(shown, 0).tolist(),
+            "arrayminus": (rows["mean"] - rows["p5"]).clip(lower=0).where(shown, 0).tolist()}
 
 
 def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug: str | None,
-          by: str, title: str, ytitle: str, chart: str) -> go.Figure:
+          by: str, title: str, ytitle: str, chart: str, titles: dict[str, str]) -> go.Figure:
     fig = go.Figure()
     for k, arm in enumerate(arms):
         rows = summary[(summary["arm"] == arm) & (summary["measure"] == measure)
@@ -73,39 +99,37 @@ def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug
             rows = rows[rows["drug"] == drug]
         x = rows[by].astype(str).str.replace(" FIELD OFFICE", "", regex=False).str.title() \
             if by == "key" and level == "field_office" else rows[by].astype(str)
-        fig.add_bar(x=x.tolist(), y=rows["mean"].tolist(), name=arm, error_y=_errors(rows),
+        fig.add_bar(x=x.tolist(), y=[round_sig(v) for v in rows["mean"]],
+                    name=titles.get(arm, arm), error_y=_errors(rows),
                     marker_color=_PALETTE[k % len(_PALETTE)], meta={"arm": arm, "chart": chart})
     fig.update_layout(title=title, barmode="group", yaxis_title=ytitle, height=420,
                       margin={"l": 60, "r": 20, "t": 50, "b": 80}, legend_title_text="scenario")
     return fig
 
 
-def _state_map(summary: pd.DataFrame, arm: str) -> go.Figure:
-    # expected deaths (the draws' mean) map the effect without the sampling noise of counts
-    measure = ("expected_deaths_averted"
-               if (summary["measure"] == "expected_deaths_averted").any()
-               and (summary[summary["measure"] == "expected_deaths_averted"]["level"]
-                    == "state").any() else "deaths_averted")
-    rows = summary[(summary["arm"] == arm) & (summary["measure"] == measure)
+def _state_map(summary: pd.DataFrame, arm: str, title: str) -> go.Figure:
+    rows = summary[(summary["arm"] == arm) & (summary["measure"] == "expected_deaths_averted")
                    & (summary["level"] == "state") & (summary["drug"] == "all_drugs")]
-    peak = float(rows["mean"].abs().max()) or 1.0
+    peak = float(rows["mean"].abs().max()) if len(rows) else 1.0
+    peak = peak or 1.0
     fig = go.Figure(go.Choropleth(
         locations=rows["key"].tolist(), z=rows["mean"].tolist(), locationmode="USA-states",
         colorscale="RdBu", zmid=0, zmin=-peak, zmax=peak, meta={"arm": arm, "chart": "map"},
         colorbar={"title": "averted"},
-        hovertemplate="%{location}: %{z:,.0f} deaths averted<extra></extra>"))
-    kind = "expected" if measure.startswith("expected") else "counted"
-    fig.update_layout(title=f"{arm}: {kind} deaths averted by state (all drugs, mean)",
+        hovertemplate="%{location}: %{z:,.3r} expected deaths averted<extra></extra>"))
+    fig.update_layout(title=f"{title}: expected deaths averted by state (all drugs, mean)",
                       geo={"scope": "usa"}, height=380, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     return fig
 
 
-def _header(data: dict[str, Any]) -> str:
-    rows = [("baseline", data["baseline"]),
-            ("compared", ", ".join(data["arms"][1:])),
-            ("members per scenario", data["n_runs"]), ("root seed", data["seed"]),
-            ("member seeds", ", ".join(str(s) for s in data["member_seeds"])),
-            ("scale", f"1:{data['scale']}"), ("runs", f"{data['start']} to {data['end']}"),
+def _header(data: dict[str, Any], titles: dict[str, str]) -> str:
+    seeds = (f"{data['n_runs']} members per scenario, seeds derived from run seed "
+             f"{data['seed']} (the same seeds in every scenario)")
+    rows = [("baseline", titles.get(data["baseline"], data["baseline"])),
+            ("compared", ", ".join(titles.get(a, a) for a in data["arms"][1:])),
+            ("members", seeds),
+            ("scale", f"1:{data['scale']} (one agent for {data['scale']:,} people)"),
+            ("runs", f"{data['start']} to {data['end']}"),
             ("window counted", f"{data['window']['from']} to {data['window']['to']}"),
             ("narcosim version", data.get("narcosim_version")),
             ("command", " ".join(str(a) for a in data.get("command") or []))]
@@ -113,28 +137,54 @@ def _header(data: dict[str, Any]) -> str:
     return f'<table class="meta" id="compare-meta">{body}</table>'
 
 
-def _headline(data: dict[str, Any]) -> str:
-    head = "".join(f"<th>deaths averted: {_e(d)}</th>" for d in DRUGS)
-    body = []
-    for arm in data["arms"][1:]:
-        res = data["results"][arm]
-        nat = res["deaths_averted"]["national"]
-        fo = res["supply"]["crossing_kg_by_field_office"]["displaced_kg"]
-        cells = "".join(_interval(nat.get(d)) for d in DRUGS)
-        expected = res["deaths_averted"]["expected_national"].get("all_drugs")
-        body.append(f'<tr data-arm="{_e(arm)}"><td>{_e(arm)}</td>{cells}{_interval(expected)}'
-                    f'{_interval(res["cost"]["incremental_usd"])}'
-                    f'{_interval(res["cost"]["per_death_averted"])}'
-                    f'{_interval(res["cost"]["per_expected_death_averted"])}{_interval(fo)}</tr>')
-    return ('<table id="headline-table"><thead><tr><th>scenario</th>' + head
-            + "<th>expected deaths averted: all_drugs</th>"
-            "<th>extra cost, US$</th><th>cost per death averted, US$</th>"
-            "<th>cost per expected death averted, US$</th>"
-            "<th>kg displaced to other field offices</th></tr></thead><tbody>"
-            + "".join(body) + "</tbody></table>")
+def _headline(data: dict[str, Any], titles: dict[str, str]) -> str:
+    arms = data["arms"][1:]
+    res = [data["results"][a] for a in arms]
+    rows: list[tuple[str, str, list[str]]] = []
+    for drug in DRUGS:
+        rows.append((f"expected_{drug}", f"expected deaths averted: {drug_label(drug)}",
+                     [_interval(r["deaths_averted"]["expected_national"].get(drug))
+                      for r in res]))
+    rows.append(("counted_all_drugs", "counted deaths averted: all drugs (sampled, noisier)",
+                 [_interval(r["deaths_averted"]["national"].get("all_drugs")) for r in res]))
+    rows.append(("cost", "extra cost, US$ (drawn within the cost ranges)",
+                 [_interval(r["cost"]["incremental_usd"], money=True) for r in res]))
+    rows.append(("cost_booked", "extra cost at the point values, US$",
+                 [_interval(r["cost"].get("booked_usd"), money=True) for r in res]))
+    rows.append(("cost_per_death", "cost per expected death averted, US$",
+                 [_interval(r["cost"]["per_expected_death_averted"], money=True)
+                  for r in res]))
+    head = "".join(f'<th data-arm="{_e(a)}">{_e(titles.get(a, a))}</th>' for a in arms)
+    body = "".join(f'<tr data-row="{_e(key)}"><td>{_e(label)}</td>{"".join(cells)}</tr>'
+                   for key, label, cells in rows)
+    return (f'<table id="headline-table"><thead><tr><th>measure</th>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
-def _gained(data: dict[str, Any], top: int = 10) -> str:
+def _opening(data: dict[str, Any], titles: dict[str, str]) -> str:
+    """The sentence that answers the question: which arm averts most, which most cheaply."""
+    arms = data["arms"][1:]
+    window = f"{data['window']['from']} to {data['window']['to']}"
+
+    def averted(arm: str) -> float:
+        stat = data["results"][arm]["deaths_averted"]["expected_national"].get("all_drugs")
+        return float(stat["mean"]) if stat and stat.get("mean") is not None else float("nan")
+
+    most = max(arms, key=lambda a: averted(a) if averted(a) == averted(a) else -1e300)
+    text = (f"From {window}, against {titles.get(data['baseline'], data['baseline'])}, "
+            f"{titles.get(most, most)} averts the most expected deaths "
+            f"({fmt_number(averted(most))} on average over {data['n_runs']} members)")
+    ratios = {a: data["results"][a]["cost"]["per_expected_death_averted"].get("mean")
+              for a in arms}
+    priced = {a: r for a, r in ratios.items() if r is not None}
+    if priced:
+        cheap = min(priced, key=lambda a: priced[a])
+        text += (f"; {titles.get(cheap, cheap)} averts a death most cheaply "
+                 f"({fmt_money(priced[cheap])} per expected death averted)")
+    return f'<p class="lead" id="answer">{_e(text)}.</p>'
+
+
+def _gained(data: dict[str, Any], titles: dict[str, str], top: int = 10) -> str:
     names = data.get("port_names", {})
     body = []
     labels = {"crossing_kg_by_port": "port", "crossing_kg_by_field_office": "field office",
@@ -146,7 +196,8 @@ def _gained(data: dict[str, Any], top: int = 10) -> str:
                 key = item["key"]
                 name = f"{key} {names[key]}" if section == "crossing_kg_by_port" else key
                 body.append(f'<tr data-arm="{_e(arm)}" data-level="{_e(label)}" '
-                            f'data-key="{_e(key)}"><td>{_e(arm)}</td><td>{_e(label)}</td>'
+                            f'data-key="{_e(key)}"><td>{_e(titles.get(arm, arm))}</td>'
+                            f'<td>{_e(label)}</td>'
                             f'<td>{_e(name)}</td>{_interval(item)}</tr>')
     if not body:
         return ('<p class="note" id="gained-table">No port, field office, hub or state gained '
@@ -156,7 +207,7 @@ def _gained(data: dict[str, Any], top: int = 10) -> str:
             + "</tbody></table>")
 
 
-def _enforcement(data: dict[str, Any]) -> str:
+def _enforcement(data: dict[str, Any], titles: dict[str, str]) -> str:
     body = []
     for arm in data["arms"][1:]:
         enf = data["results"][arm]["enforcement"]
@@ -165,59 +216,79 @@ def _enforcement(data: dict[str, Any]) -> str:
                   for d, v in enf["domestic_seized_kg"].items()]
         items.append(("dealer arrests", enf["dealer_arrests"]))
         items += [(f"dealer operations: {k}", v) for k, v in enf["operation"].items()]
-        body += [f'<tr data-arm="{_e(arm)}"><td>{_e(arm)}</td><td>{_e(k)}</td>{_interval(v)}'
-                 "</tr>" for k, v in items]
+        changed = [(k, v) for k, v in items if any(v.get(f) for f in ("mean", "p5", "p95"))]
+        body += [f'<tr data-arm="{_e(arm)}"><td>{_e(titles.get(arm, arm))}</td><td>{_e(k)}'
+                 f"</td>{_interval(v)}</tr>" for k, v in changed]
+        if len(changed) < len(items):
+            body.append(f'<tr data-arm="{_e(arm)}"><td>{_e(titles.get(arm, arm))}</td><td>'
+                        f"{len(items) - len(changed)} other measures</td><td>no change in any "
+                        "member</td></tr>")
     return ('<table id="enforcement-table"><thead><tr><th>scenario</th><th>measure</th>'
             "<th>change vs baseline</th></tr></thead><tbody>" + "".join(body)
             + "</tbody></table>")
 
 
-def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson: str) -> str:
+def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson: str,
+                          members: pd.DataFrame) -> str:
     """Render the comparison page.
 
     Args:
         data: ``comparison.json``'s content.
         summary: ``comparison.parquet``'s rows.
         topojson: The ``usa_110m`` TopoJSON text for the maps.
+        members: ``comparison_members.parquet``'s rows (the cost-effectiveness plane).
 
     Returns:
         The HTML text.
     """
     arms = list(data["arms"][1:])
-    deaths = _bars(summary, arms, "deaths_averted", "national", None, "drug",
-                   "Deaths averted by drug (mean, bars: 90% interval)", "deaths averted",
-                   "deaths_averted")
+    titles = arm_titles(data)
+    deaths = _bars(summary, arms, "expected_deaths_averted", "national", None, "drug",
+                   "Expected deaths averted by drug (mean; bars: members' 90% interval)",
+                   "expected deaths averted", "deaths_averted", titles)
     fos = _bars(summary, arms, "crossing_kg", "field_office", "all_drugs", "key",
-                "Change in kg crossing by CBP field office (all drugs)", "kg vs baseline",
-                "field_office")
+                "Change in kg crossing by CBP field office (all drugs: mostly "
+                "methamphetamine by weight)", "kg vs baseline", "field_office", titles)
     hubs = _bars(summary, arms, "hub_throughput_kg", "hub", "all_drugs", "key",
-                 "Change in kg through each hub", "kg vs baseline", "hub")
-    maps = "".join(f'<div class="map">{_figure(_state_map(summary, arm), f"map-{i}")}</div>'
-                   for i, arm in enumerate(arms))
+                 "Change in kg through each hub (all drugs)", "kg vs baseline", "hub", titles)
+    maps = "".join(f'<div class="map">{_figure(_state_map(summary, arm, titles[arm]), f"map-{i}")}'
+                   "</div>" for i, arm in enumerate(arms))
     numbers = json.dumps(data, allow_nan=False).replace("</", "<\\/")
-    title = f"narcosim comparison: {', '.join(arms)} vs {data['baseline']}"
+    title = (f"narcosim comparison: {', '.join(titles[a] for a in arms)} vs "
+             f"{titles[data['baseline']]}")
     geo = geo_assets_script({TOPOJSON_NAME: topojson})
+    n = int(data["n_runs"])
+    small = (f" With {n} members, fewer than {MIN_MEMBERS}, no interval is printed (\"n too "
+             "small\"): rerun with more --runs." if n < MIN_MEMBERS else "")
     return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
-{_header(data)}
+{_opening(data, titles)}
+{_header(data, titles)}
 <h2>Headline</h2>
 <p class="note">Each scenario against the baseline, member by member on the same seeds (common
-random numbers), summed over the window counted. Mean over members, and in brackets the 90%
-interval: the 5th to 95th percentiles of the members' paired differences. Deaths count every
-drug involved (CDC's convention). Cost per death averted: mean extra cost / mean deaths averted
-(all drugs); n/a where no deaths are averted. Expected deaths are the risk-weighted means of the
-draws: the same model with less sampling noise (useful at small scales such as 1:1000).</p>
-{_headline(data)}
+random numbers), summed over the window counted. Figures are rounded to 3 significant figures:
+the mean over {n} members and in brackets their 90% interval, the 5th to 95th percentiles of
+the members' paired differences (hover a cell for the mean's bootstrap interval).{small}
+Deaths are <strong>expected deaths</strong> (the risk-weighted means of the model's draws:
+the same model with less sampling noise) in the headline, the bars, the maps and the cost per
+death; counted deaths are shown once for reference. A death counts toward every drug involved
+(CDC's convention), so drugs do not add up to all drugs. Costs are drawn per member within each
+lever's range (see Assumptions); cost per death averted is mean extra cost / mean expected
+deaths averted, n/a where none are averted.</p>
+{_headline(data, titles)}
 {_figure(deaths, "deaths-averted-chart")}
+{decisions_section(data, members, _figure)}
 <h2>Deaths averted by state</h2>
 <div class="maps">{maps}</div>
 <h2>Supply displaced</h2>
-<p class="note">Change in kilograms against the baseline; a rise is flow displaced there.</p>
+<p class="note">Change in kilograms against the baseline; a rise is flow displaced there.
+Kilograms of all drugs are dominated by methamphetamine, the heaviest flow.</p>
 {_figure(fos, "field-office-chart")}
 {_figure(hubs, "hub-chart")}
 <h3>Where supply went: places that gained flow</h3>
-{_gained(data)}
+{_gained(data, titles)}
 <h2>Seizures, arrests and operations</h2>
-{_enforcement(data)}
+{_enforcement(data, titles)}
+{assumptions_section(data)}
 <script type="application/json" id="{DATA_ID}">{numbers}</script>
 </body>
 </html>
@@ -225,7 +296,7 @@ draws: the same model with less sampling noise (useful at small scales such as 1
 
 
 def write_compare_report(out_dir: Path, data: dict[str, Any], summary: pd.DataFrame,
-                         atlas: Atlas) -> Path:
+                         atlas: Atlas, members: pd.DataFrame | None = None) -> Path:
     """Write ``compare.html`` into a comparison folder (replacing any old one).
 
     Args:
@@ -233,14 +304,21 @@ def write_compare_report(out_dir: Path, data: dict[str, Any], summary: pd.DataFr
         data: ``comparison.json``'s content.
         summary: ``comparison.parquet``'s rows.
         atlas: The atlas store (map geometry).
+        members: ``comparison_members.parquet``'s rows (read from ``out_dir`` when None).
 
     Returns:
         The page's path.
 
     Raises:
-        StoreError: The page cannot be written, or the store has no map geometry.
+        StoreError: The page cannot be written, the members cannot be read, or the store
+            has no map geometry.
     """
-    page = render_compare_report(data, summary, usa_topojson(atlas))
+    if members is None:
+        try:
+            members = pd.read_parquet(Path(out_dir) / MEMBERS_PARQUET)
+        except (OSError, ValueError) as error:
+            raise StoreError(f"cannot read {Path(out_dir) / MEMBERS_PARQUET}: {error}") from None
+    page = render_compare_report(data, summary, usa_topojson(atlas), members)
     target = Path(out_dir) / COMPARE_HTML
     tmp = target.with_name(f".{COMPARE_HTML}.tmp-{os.getpid()}")
     try:
