@@ -127,6 +127,7 @@ def test_costs_carry_intervals_and_decisions_add_up(cli_comparison, capsys):
         assert str(seed) not in html.split('id="narcosim-compare-data"')[0]
     assert fmt_money(drawn["mean"]) in html
     assert "n too small" not in html
+    assert re.search(r'id="no-supply-change">[^<]*Naloxone for all', html)
 
 
 @pytest.mark.browser
@@ -147,7 +148,7 @@ def test_compare_page_offline_in_chromium(cli_comparison, capsys):
         page.wait_for_selector("#deaths-averted-chart g.point")
         n_states = page.locator("#map-0 path.choroplethlocation").count()
         bars = page.evaluate("""() => {
-            const gd = document.getElementById('field-office-chart');
+            const gd = document.getElementById('field-office-chart-fentanyl');
             return gd.data.map(t => ({arm: t.meta.arm, x: t.x, y: t.y}));
         }""")
         embedded = json.loads(page.locator("#narcosim-compare-data").text_content())
@@ -166,7 +167,8 @@ def test_compare_page_offline_in_chromium(cli_comparison, capsys):
     assert plane == [["surge", RUNS], ["naloxone", RUNS]] and drawn_points == 2 * RUNS
     assert ceac == ["status_quo", "surge", "naloxone"] and pairs == 1
     assert listed == gained
-    surge = next(b for b in bars if b["arm"] == "surge")
+    [surge] = bars  # naloxone moves no supply: left out of the supply charts, and said so
+    assert surge["arm"] == "surge"
     change = dict(zip(surge["x"], surge["y"], strict=True))
     assert change["San Diego"] < 0 and max(change.values()) > 0
 

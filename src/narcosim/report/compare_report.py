@@ -44,6 +44,7 @@ from narcosim.report.run_report import usa_topojson
 COMPARE_HTML = "compare.html"
 DATA_ID = "narcosim-compare-data"
 DRUGS: tuple[str, ...] = ("all_drugs", "fentanyl", "methamphetamine", "cocaine")
+SUPPLY_DRUGS: tuple[str, ...] = ("fentanyl", "methamphetamine", "cocaine")
 _CONFIG = {"displaylogo": False, "responsive": True}
 _PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
             "#17becf", "#7f7f7f", "#bcbd22")
@@ -92,7 +93,9 @@ def _errors(rows: pd.DataFrame) -> dict[str, Any]:
 def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug: str | None,
           by: str, title: str, ytitle: str, chart: str, titles: dict[str, str]) -> go.Figure:
     fig = go.Figure()
-    for k, arm in enumerate(arms):
+    order = [a for a in titles if a in set(summary["arm"])]  # colours follow the scenarios
+    for arm in arms:
+        colour = _PALETTE[order.index(arm) % len(_PALETTE)] if arm in order else None
         rows = summary[(summary["arm"] == arm) & (summary["measure"] == measure)
                        & (summary["level"] == level)]
         if drug is not None:
@@ -101,10 +104,17 @@ def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug
             if by == "key" and level == "field_office" else rows[by].astype(str)
         fig.add_bar(x=x.tolist(), y=[round_sig(v) for v in rows["mean"]],
                     name=titles.get(arm, arm), error_y=_errors(rows),
-                    marker_color=_PALETTE[k % len(_PALETTE)], meta={"arm": arm, "chart": chart})
+                    marker_color=colour, meta={"arm": arm, "chart": chart})
     fig.update_layout(title=title, barmode="group", yaxis_title=ytitle, height=420,
                       margin={"l": 60, "r": 20, "t": 50, "b": 80}, legend_title_text="scenario")
     return fig
+
+
+def _supply_arms(summary: pd.DataFrame, arms: list[str]) -> list[str]:
+    """The arms whose supply (kg crossing or through hubs) changed in some member."""
+    flows = summary[summary["measure"].isin(["crossing_kg", "hub_throughput_kg"])]
+    return [a for a in arms
+            if (flows[flows["arm"] == a][["mean", "p5", "p95"]].abs() > 0).any(axis=None)]
 
 
 def _state_map(summary: pd.DataFrame, arm: str, title: str) -> go.Figure:
@@ -246,11 +256,18 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
     deaths = _bars(summary, arms, "expected_deaths_averted", "national", None, "drug",
                    "Expected deaths averted by drug (mean; bars: members' 90% interval)",
                    "expected deaths averted", "deaths_averted", titles)
-    fos = _bars(summary, arms, "crossing_kg", "field_office", "all_drugs", "key",
-                "Change in kg crossing by CBP field office (all drugs: mostly "
-                "methamphetamine by weight)", "kg vs baseline", "field_office", titles)
-    hubs = _bars(summary, arms, "hub_throughput_kg", "hub", "all_drugs", "key",
-                 "Change in kg through each hub (all drugs)", "kg vs baseline", "hub", titles)
+    moved = _supply_arms(summary, arms)
+    fos = "".join(_figure(_bars(
+        summary, moved, "crossing_kg", "field_office", drug, "key",
+        f"Change in {drug_label(drug).split(' (')[0].lower()} crossing by CBP field office, kg",
+        "kg vs baseline", f"field_office_{drug}", titles), f"field-office-chart-{drug}")
+        for drug in SUPPLY_DRUGS)
+    hubs = _bars(summary, moved, "hub_throughput_kg", "hub", "all_drugs", "key",
+                 "Change in kg through each hub (all drugs: mostly methamphetamine by weight)",
+                 "kg vs baseline", "hub", titles)
+    still = [titles[a] for a in arms if a not in moved]
+    unmoved = (f"<p class=\"note\" id=\"no-supply-change\">No change in supply in any member: "
+               f"{_e(', '.join(still))} (not shown in the supply charts).</p>" if still else "")
     maps = "".join(f'<div class="map">{_figure(_state_map(summary, arm, titles[arm]), f"map-{i}")}'
                    "</div>" for i, arm in enumerate(arms))
     numbers = json.dumps(data, allow_nan=False).replace("</", "<\\/")
@@ -280,9 +297,10 @@ deaths averted, n/a where none are averted.</p>
 <h2>Deaths averted by state</h2>
 <div class="maps">{maps}</div>
 <h2>Supply displaced</h2>
-<p class="note">Change in kilograms against the baseline; a rise is flow displaced there.
-Kilograms of all drugs are dominated by methamphetamine, the heaviest flow.</p>
-{_figure(fos, "field-office-chart")}
+<p class="note">Change in kilograms against the baseline, drug by drug (a kilogram of fentanyl
+and a kilogram of methamphetamine are not alike); a rise is flow displaced there.</p>
+{unmoved}
+{fos}
 {_figure(hubs, "hub-chart")}
 <h3>Where supply went: places that gained flow</h3>
 {_gained(data, titles)}
