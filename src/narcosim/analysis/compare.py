@@ -60,7 +60,7 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.run.backends import check_backend_args, check_scheduler_reachable
 from narcosim.run.job import check_run_args
 from narcosim.run.manifest import data_provenance, jsonable
-from narcosim.run.member import write_json_atomic
+from narcosim.run.member import draw_particle, parameter_mode, write_json_atomic
 from narcosim.world import World
 
 COMPARISON_JSON = "comparison.json"
@@ -249,6 +249,7 @@ def compare(
     force: bool = False,
     progress: ArmProgress | None = None,
     command: list[str] | None = None,
+    fixed_params: bool = False,
 ) -> Comparison:
     """Run scenarios side by side with common random numbers and compare them to the first.
 
@@ -269,6 +270,8 @@ def compare(
         force: Replace arms run earlier with other settings in ``out_dir``.
         progress: Member progress callback.
         command: The command line to record.
+        fixed_params: Run every member at the point fit instead of member ``i`` of every
+            arm drawing the same parameter set from the packaged posterior.
 
     Returns:
         The comparison; its files are in ``out_dir``.
@@ -285,7 +288,8 @@ def compare(
         check_scheduler_reachable(scheduler)
     store_path = Path(store if store is not None else default_store_path()).resolve()
     atlas = Atlas.open(store_path)
-    arms = resolve_arms(scenarios, store=store_path, scale=scale, start=start, end=end)
+    arms = resolve_arms(scenarios, store=store_path, scale=scale, start=start, end=end,
+                        parameters=parameter_mode(fixed_params))
     # Check --from/--to against the asked dates now; the window is set from the runs' steps.
     choose_window(arms, date.fromisoformat(start), date.fromisoformat(end), window_from,
                   window_to)
@@ -325,6 +329,8 @@ def compare(
         "scenarios": [{"name": a.name, "title": a.title, "source": a.source,
                        "interventions": [dict(c) for c in a.interventions]} for a in arms],
         "seed": int(seed), "n_runs": int(n_runs), "member_seeds": list(runs.seeds),
+        "parameters": arms[0].spec.parameters,
+        "member_particles": [draw_particle(arms[0].spec, s) for s in runs.seeds],
         "scale": int(scale), "start": start, "end": end, "window": window.to_dict(),
         "interval": {"percentiles": list(PERCENTILES),
                      "of": "paired member differences (numpy.percentile, linear)",

@@ -14,7 +14,7 @@ from pathlib import Path
 from narcosim.analysis.arms import ArmSpec
 from narcosim.errors import ParameterError
 from narcosim.run.manifest import jsonable
-from narcosim.run.member import EnsembleSpec
+from narcosim.run.member import FIXED, EnsembleSpec
 from narcosim.scenario import ALIASES, builtin_names, load_scenario
 
 
@@ -25,20 +25,24 @@ def arm_name(ref: str) -> str:
     return Path(ref).stem
 
 
-def resolve_arm(ref: str, *, store: Path, scale: int, start: str, end: str) -> ArmSpec:
+def resolve_arm(ref: str, *, store: Path, scale: int, start: str, end: str,
+                parameters: str = FIXED) -> ArmSpec:
     """One scenario reference (built-in name or TOML path) as an arm.
+
+    ``parameters`` is the members' parameter mode (:func:`narcosim.run.member.parameter_mode`).
 
     Raises:
         ParameterError: An unknown scenario name, or a file that is missing or invalid.
     """
     source, scenario = load_scenario(ref)
     configs = tuple(jsonable(c.model_dump(mode="json")) for c in scenario.interventions)
-    spec = EnsembleSpec(ref, str(store), int(scale), str(start), str(end), toml=source.text)
+    spec = EnsembleSpec(ref, str(store), int(scale), str(start), str(end), toml=source.text,
+                         parameters=parameters)
     return ArmSpec(arm_name(ref), source.origin, scenario.scenario.name, configs, spec)
 
 
-def resolve_arms(refs: Sequence[str], *, store: Path, scale: int, start: str, end: str
-                 ) -> list[ArmSpec]:
+def resolve_arms(refs: Sequence[str], *, store: Path, scale: int, start: str, end: str,
+                 parameters: str = FIXED) -> list[ArmSpec]:
     """Every scenario of a comparison, baseline first, with unique names.
 
     A scenario named twice (a useful negative control: its effects must be exactly zero)
@@ -52,7 +56,8 @@ def resolve_arms(refs: Sequence[str], *, store: Path, scale: int, start: str, en
                              f"compare), got {len(refs)}")
     arms, seen = [], {}
     for ref in refs:
-        arm = resolve_arm(ref, store=store, scale=scale, start=start, end=end)
+        arm = resolve_arm(ref, store=store, scale=scale, start=start, end=end,
+                          parameters=parameters)
         seen[arm.name] = seen.get(arm.name, 0) + 1
         if seen[arm.name] > 1:
             arm = ArmSpec(f"{arm.name}#{seen[arm.name]}", arm.source, arm.title,

@@ -297,3 +297,89 @@ def last_mile(
         table.add_row(key, f"{reported:,.0f}", *[
             f"{r[key]:,.0f} ({r[key] / reported - 1:+.0%})" for r in runs])
     _out.print(table)
+
+
+@calibrate_app.command("posterior")
+def posterior(
+    store: StoreOption = None,
+    particles: Annotated[int, typer.Option("--particles", help="Particles kept per "
+                                                               "generation.")] = 100,
+    generations: Annotated[int, typer.Option("--generations", help="Generations after the "
+                                                                   "prior draw.")] = 4,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the runs and the sampler.")] = 1,
+    scale: Annotated[int, typer.Option("--scale", help="People per agent.")] = 1000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 2,
+    work: Annotated[Path | None, typer.Option(
+        "--work", help="Folder for each generation (rerunning resumes; default: the user "
+                       "cache).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the sample here.")] = None,
+    save_default: Annotated[bool, typer.Option(
+        "--save-default", help="Overwrite the packaged posterior ensembles draw from.")] = False,
+) -> None:
+    """Sample the posterior of the overdose parameters (ABC-PMC) and check it against CDC."""
+    import platformdirs
+
+    from narcosim.calibrate import deaths as cal
+    from narcosim.calibrate.posterior_run import fit_posterior
+    from narcosim.model.fitted_posterior import DEFAULT_POSTERIOR
+
+    for value, option, low in ((particles, "--particles", 10), (generations, "--generations", 0),
+                               (seed, "--seed", 0), (scale, "--scale", 1),
+                               (workers, "--workers", 1)):
+        if value < low:
+            raise ParameterError(f"{option} must be >= {low}, got {value}")
+    atlas = Atlas.open(store)
+    inputs = load_inputs(atlas)
+    targets = cal.death_targets(atlas, inputs.world.states, death_years(atlas))
+    folder = work or (Path(platformdirs.user_cache_dir("narcosim", appauthor=False))
+                      / "posterior" / f"seed{seed}-n{particles}-scale{scale}")
+    command = (f"narcosim calibrate posterior --particles {particles} --generations "
+               f"{generations} --seed {seed} --scale {scale}")
+    with _out.status("sampling the posterior") as status:
+        post, history = fit_posterior(
+            inputs, targets, particles=particles, generations=generations, seed=seed,
+            scale=scale, work=folder, workers=workers, command=command,
+            progress=lambda g, n, p: status.update(
+                f"generation {g}/{n}: tolerance {p.tolerance:.4f}, {p.evaluations} runs"))
+    print_posterior(post, history)
+    paths = [p for p in (out,) if p is not None]
+    if save_default:
+        paths.append(Path(str(resources.files("narcosim.model").joinpath(DEFAULT_POSTERIOR))))
+    for path in paths:
+        post.save(path)
+        _out.print(f"wrote {path}")
+
+
+def print_posterior(post, history: list[dict]) -> None:
+    """The sampler's generations, the marginals beside the point fit, and the check."""
+    from narcosim.calibrate.posterior_check import weighted_quantiles
+    from narcosim.model.fitted_people import FittedPeople
+
+    gens = Table(title="ABC-PMC generations")
+    for col in ("generation", "tolerance", "new draws kept", "runs"):
+        gens.add_column(col, justify="right")
+    for h in history:
+        gens.add_row(str(h["generation"]), f"{h['tolerance']:.4f}", f"{h['accepted']:.0%}",
+                     str(h["evaluations"]))
+    _out.print(gens)
+    point = FittedPeople.load()
+    fixed = {**point.pars, **{f"report_elasticity.{d}": v
+                              for d, v in point.report_elasticity.items()}}
+    qs = weighted_quantiles(post.values, post.weights, (0.05, 0.5, 0.95))
+    marg = Table(title=f"Posterior ({len(post)} particles, effective size "
+                       f"{post.meta['effective_sample_size']:.0f}): median [90% interval]")
+    marg.add_column("parameter")
+    marg.add_column("posterior", justify="right")
+    marg.add_column("point fit", justify="right")
+    for j, name in enumerate(post.columns):
+        marg.add_row(name, f"{qs[1, j]:.3g} [{qs[0, j]:.3g}, {qs[2, j]:.3g}]",
+                     f"{fixed[name]:.3g}" if name in fixed else "")
+    _out.print(marg)
+    check = post.meta["predictive_check"]
+    for level, label in (("national", "national drug-years"), ("states", "state drug-years")):
+        inside, total = check[f"{level}_count"]
+        p_in, p_total = check[f"{level}_parameters_only_count"]
+        _out.print(f"posterior predictive check, {label}: {inside}/{total} "
+                   f"({check[level]:.0%}) of CDC's values inside the 90% band "
+                   f"({p_in}/{p_total}, {check[level + '_parameters_only']:.0%}, inside the "
+                   "band of parameter uncertainty alone)")

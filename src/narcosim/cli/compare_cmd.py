@@ -123,6 +123,9 @@ def compare_command(
         "--store", help="Atlas store (default: the per-user data folder).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace scenarios run with other settings in --out.")] = False,
+    fixed_params: Annotated[bool, typer.Option(
+        "--fixed-params", help="Run every member at the point fit (default: member i of "
+        "every scenario draws the same parameter set from the packaged posterior).")] = False,
 ) -> None:
     """Compare scenarios with the first: deaths averted, supply displaced, cost per death.
 
@@ -137,7 +140,8 @@ def compare_command(
                *(["--workers", str(workers)] if workers is not None else []),
                "--out", str(out), "--start", start, "--end", end,
                *(["--from", window_from] if window_from else []),
-               *(["--to", window_to] if window_to else [])]
+               *(["--to", window_to] if window_to else []),
+               *(["--fixed-params"] if fixed_params else [])]
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
                    console=_err, transient=True)
@@ -158,7 +162,7 @@ def compare_command(
         result = compare(scenarios, runs, seed, out_dir=out, scale=scale, backend=backend,
                          workers=workers, scheduler=scheduler, store=store_path, start=start,
                          end=end, window_from=window_from, window_to=window_to, force=force,
-                         progress=step, command=command)
+                         progress=step, command=command, fixed_params=fixed_params)
     finally:
         if started:
             bar.stop()

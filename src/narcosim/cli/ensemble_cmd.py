@@ -19,9 +19,11 @@ from rich.progress import (
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.report_cmd import write_report_safely
+from narcosim.errors import ParameterError
 from narcosim.run.backends import BACKENDS
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
 from narcosim.run.job import SCENARIOS, check_run_args
+from narcosim.run.member import FIXED, parameter_mode
 from narcosim.scenario.loader import load_scenario, scenario_record
 from narcosim.scenario.refs import WorldRefs
 
@@ -70,12 +72,21 @@ def ensemble_command(
         "data folder).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an ensemble of a different spec or seed at --out.")] = False,
+    fixed_params: Annotated[bool, typer.Option(
+        "--fixed-params", help="Run every member at the point fit (default: each member "
+        "draws one parameter set from the packaged posterior).")] = False,
+    controls: Annotated[int, typer.Option(
+        "--controls", help="With drawn parameters, also run this many members at the point "
+        "fit on the first members' seeds (OUT/fixed), to tell parameter from random "
+        "uncertainty; 0 skips.")] = 5,
 ) -> None:
     """Run many members of a scenario and write their results and quantile bands.
 
     Each member's results are saved as soon as it finishes (OUT/runs/run-NNNN.parquet), so
     an interrupted ensemble rerun with the same arguments only runs the missing members.
     OUT/bands.parquet holds the 5%, 50% and 95% quantiles and the mean of every result.
+    Members draw their parameters from the packaged posterior unless --fixed-params is given;
+    the output then says whether parameter or random uncertainty dominates.
     """
     name = check_run_args(scenario, 0 if seed is None else seed,
                           1 if scale is None else scale)
@@ -87,7 +98,10 @@ def ensemble_command(
     end = str(info.end) if end is None else end
     store_path = (store if store is not None else default_store_path()).resolve()
     toml = "" if name in SCENARIOS else source.text
-    spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml)
+    if controls < 0:
+        raise ParameterError(f"--controls {controls}: must be a whole number >= 0")
+    spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml,
+                        parameters=parameter_mode(fixed_params))
     check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
     if toml:  # targets against the world, with the file's lines
         load_scenario(name, WorldRefs.from_atlas(Atlas.open(store_path)))
@@ -98,14 +112,15 @@ def ensemble_command(
                *(["--workers", str(workers)] if workers is not None else []),
                *(["--scheduler", scheduler] if scheduler is not None else []),
                "--out", str(target), "--start", start, "--end", end,
-               "--store", str(store_path), *(["--force"] if force else [])]
+               "--store", str(store_path), *(["--force"] if force else []),
+               *(["--fixed-params"] if fixed_params else ["--controls", str(controls)])]
 
     # The bar starts at the first progress call, after every check has passed, so that an
     # error is the only line printed.
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
                    console=_err, transient=True)
-    task = bar.add_task("starting", total=runs)
+    task = bar.add_task("starting", total=runs + (0 if spec.parameters == FIXED else controls))
     started: list[bool] = []
 
     def step(done: int, total: int, record: dict[str, Any] | None) -> None:
@@ -115,15 +130,17 @@ def ensemble_command(
             bar.reset(task, completed=done, total=total,
                       description=f"{done} already done" if done else backend)
         else:
-            bar.update(task, completed=done,
-                       description=f"run {record['index']} in {record['wall_seconds']:.1f} s")
+            kind = "control" if record.get("control") else "run"
+            bar.update(task, completed=done, description=f"{kind} {record['index']} in "
+                       f"{record['wall_seconds']:.1f} s")
 
     try:
         result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
                               workers=workers, scheduler=scheduler, force=force,
                               progress=step, command=command,
                               scenario_file=scenario_record(source, parsed, seed=seed,
-                                                            scale=scale, start=start, end=end))
+                                                            scale=scale, start=start, end=end),
+                              controls=controls)
     finally:
         if started:
             bar.stop()
@@ -134,6 +151,15 @@ def ensemble_command(
                f"{start} to {end}) on {backend}: ran {ran}"
                f"{f' ({mean_s:.1f} s each)' if ran else ''}, {skipped} already done, "
                f"in {result.wall_seconds:.1f} s", soft_wrap=True)
+    if spec.parameters == FIXED:
+        _out.print("parameters fixed at the point fit: the bands show random uncertainty only",
+                   soft_wrap=True)
+    else:
+        particles = sorted({m["particle"] for m in result.members})
+        said = ((result.uncertainty or {}).get("statement")
+                or "no controls: parameter and random uncertainty not separated")
+        _out.print(f"parameters drawn from the packaged posterior ({len(particles)} distinct "
+                   f"particles); {said}", soft_wrap=True)
     _out.print(f"wrote {result.out_dir / 'ensemble.json'}, {result.bands.bands}"
                f"{f', {result.bands.annual}' if result.bands.annual else ''}", soft_wrap=True)
     report = write_report_safely(result.out_dir, store)

@@ -214,6 +214,9 @@ def render_run_report(data: ReportData, atlas: Atlas, year: int | None = None) -
     map_html = "".join(f'<div class="map">{_figure(fig, key)}</div>' for key, fig, _ in maps)
     band_note = ("Shaded: 5–95% of the runs' national totals." if data.has_bands()
                  else "Single run: no bands (run an ensemble for them).")
+    said = (meta.get("uncertainty") or {}).get("statement")
+    if said:  # an ensemble whose members drew parameters (narcosim.run.spread)
+        band_note += f" Members drew their parameters from the posterior: {_e(said)}."
     return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
 {_header(data)}
 <h2>Overdose deaths by drug: simulated vs CDC</h2>

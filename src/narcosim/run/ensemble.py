@@ -7,6 +7,14 @@ An ensemble folder holds::
     runs/run-0000.json       member 0's seed, timing and the file's size and sha256
     bands.parquet            quantiles and mean of every result across members
     bands_annual.parquet     the same for calendar-year sums of flow metrics
+    fixed/                   with drawn parameters: control members at the point fit on the
+                             first members' seeds, an ensemble folder of its own
+
+Members either run the point fit (``spec.parameters == "fixed"``) or each draw one parameter
+set from the packaged posterior (:func:`~narcosim.run.member.draw_particle`; the particle is
+recorded per member in ``ensemble.json``). With drawn parameters and ``controls`` > 0, the
+controls tell parameter from random uncertainty (:mod:`narcosim.run.spread`), recorded as
+``uncertainty`` in ``ensemble.json``.
 
 Member seeds come from ``numpy.random.SeedSequence(seed).spawn(n_runs)`` (never
 ``seed + i``), so member ``i``'s seed does not depend on how many members there are, and
@@ -22,6 +30,7 @@ different data in the store) is refused unless ``force`` is given.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
 import time
@@ -45,6 +54,7 @@ from narcosim.run.job import check_run_args
 from narcosim.run.manifest import data_provenance, jsonable, utc_now
 from narcosim.run.manifest import environment as library_environment
 from narcosim.run.member import (
+    FIXED,
     EnsembleSpec,
     build_member_sim,
     member_name,
@@ -53,6 +63,7 @@ from narcosim.run.member import (
     run_member,
     write_json_atomic,
 )
+from narcosim.run.spread import decompose
 
 __all__ = [
     "ENSEMBLE",
@@ -71,6 +82,8 @@ __all__ = [
 
 ENSEMBLE = "ensemble.json"
 RUNS = "runs"
+#: Sub-folder of the control members (point fit) of an ensemble with drawn parameters.
+CONTROLS = "fixed"
 ENSEMBLE_VERSION = 1
 #: Member progress callback: ``progress(done, total, member_record_or_None)``.
 EnsembleProgress = Callable[[int, int, dict[str, Any] | None], None]
@@ -90,6 +103,8 @@ class EnsembleResult:
         members: Member records, by member.
         bands: The band files.
         wall_seconds: Time this call took.
+        uncertainty: Parameter against random uncertainty (:func:`narcosim.run.spread.
+            decompose`); None without drawn parameters or controls.
     """
 
     out_dir: Path
@@ -101,6 +116,7 @@ class EnsembleResult:
     members: tuple[dict[str, Any], ...]
     bands: BandFiles
     wall_seconds: float
+    uncertainty: dict[str, Any] | None = None
 
     def member_files(self) -> list[Path]:
         """The members' parquet files, by member."""
@@ -188,6 +204,7 @@ def run_ensemble(
     progress: EnsembleProgress | None = None,
     command: list[str] | None = None,
     scenario_file: Mapping[str, Any] | None = None,
+    controls: int = 0,
 ) -> EnsembleResult:
     """Run (or resume) an ensemble and write its member results and bands.
 
@@ -206,6 +223,9 @@ def run_ensemble(
         command: The command line to record.
         scenario_file: The scenario's origin, sha256, TOML text and resolved content
             (:func:`narcosim.scenario.loader.scenario_record`), recorded in ``ensemble.json``.
+        controls: With drawn parameters, also run this many members at the point fit on the
+            first members' seeds (in ``out_dir/fixed``), to tell parameter from random
+            uncertainty; ignored for fixed parameters.
 
     Returns:
         The finished ensemble.
@@ -222,7 +242,10 @@ def run_ensemble(
         check_scheduler_reachable(scheduler)
     store = Path(spec.store).resolve()
     spec = EnsembleSpec(spec.scenario, str(store), int(spec.scale), str(spec.start),
-                        str(spec.end), jsonable(dict(spec.pars)), spec.toml)
+                        str(spec.end), jsonable(dict(spec.pars)), spec.toml, spec.parameters)
+    if isinstance(controls, bool) or int(controls) != controls or controls < 0:
+        raise ParameterError(f"--controls {controls}: must be a whole number >= 0")
+    n_controls = 0 if spec.parameters == FIXED else min(int(controls), int(n_runs))
     # Build (not run) one sim here, so bad dates, parameters or stores fail before workers.
     build_member_sim(spec, Atlas.open(store), int(seed))
     data = data_provenance(store)
@@ -239,6 +262,7 @@ def run_ensemble(
         "status": "running", "created": utc_now(), "finished": None,
         "command": command, "identity": identity, "spec": spec.to_dict(),
         "seed": int(seed), "n_runs": int(n_runs), "member_seeds": seeds,
+        "parameters": spec.parameters, "controls": n_controls,
         "seed_rule": "numpy.random.SeedSequence(seed).spawn(n_runs)[i]"
                      ".generate_state(1, uint64)[0] >> 1",
         "backend": backend, "workers": None if scheduler else (workers or default_workers()),
@@ -255,15 +279,16 @@ def run_ensemble(
             records[i] = record
     skipped = tuple(sorted(records))
     todo = [i for i in range(n_runs) if i not in records]
+    total = n_runs + n_controls
     if progress is not None:
-        progress(len(records), n_runs, None)
+        progress(len(records), total, None)
     jobs = [(spec, i, seeds[i], str(runs_dir)) for i in todo]
     try:
         for record in run_jobs(run_member, jobs, backend=backend, workers=workers,
                                scheduler=scheduler):
             records[int(record["index"])] = record
             if progress is not None:
-                progress(len(records), n_runs, record)
+                progress(len(records), total, record)
     except BaseException as error:  # say so in the manifest, then let it propagate
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         manifest.update({"status": status, "finished": utc_now(),
@@ -277,16 +302,28 @@ def run_ensemble(
     flows = {tuple(f) for m in members for f in m.get("flows", [])}
     bands = compute_bands([runs_dir / m["file"] for m in members], out_dir, quantiles=qs,
                           flows=sorted(flows))
+    uncertainty = None
+    if n_controls:
+        def step(done: int, _total: int, record: dict[str, Any] | None) -> None:
+            if progress is not None and record is not None:
+                progress(n_runs + done, total, {**record, "control": True})
+
+        fixed = run_ensemble(dataclasses.replace(spec, parameters=FIXED), n_controls, seed,
+                             out_dir=out_dir / CONTROLS, backend=backend, workers=workers,
+                             scheduler=scheduler, force=force, quantiles=qs, progress=step,
+                             command=command, scenario_file=scenario_file)
+        uncertainty = decompose([runs_dir / m["file"] for m in members], fixed.member_files())
     seconds = time.perf_counter() - t0
     manifest.update({
+        "uncertainty": uncertainty,
         "status": "complete", "finished": utc_now(), "wall_seconds": round(seconds, 3),
         "ran": list(todo), "skipped": list(skipped),
-        "members": [{k: m[k] for k in ("file", "seed", "rows", "sha256", "wall_seconds")}
-                    for m in members],
+        "members": [{k: m.get(k) for k in ("file", "seed", "particle", "rows", "sha256",
+                                           "wall_seconds")} for m in members],
         "bands": {"file": bands.bands.name, "sha256": sha256_file(bands.bands)},
         "bands_annual": (None if bands.annual is None else
                          {"file": bands.annual.name, "sha256": sha256_file(bands.annual)}),
     })
     write_json_atomic(out_dir / ENSEMBLE, manifest)
     return EnsembleResult(out_dir, spec, int(seed), tuple(seeds), tuple(todo), skipped,
-                          members, bands, seconds)
+                          members, bands, seconds, uncertainty)

@@ -25,11 +25,26 @@ import narcosim
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas
 from narcosim.core.sim import Sim
-from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START, build_default_sim
+from narcosim.errors import ParameterError
+from narcosim.model.builder import (
+    DEFAULT_END,
+    DEFAULT_SCALE,
+    DEFAULT_START,
+    build_default_sim,
+    build_sim,
+    load_inputs,
+)
+from narcosim.model.fitted_people import FittedPeople
+from narcosim.model.fitted_posterior import FittedPosterior
 from narcosim.run.bands import write_member_parquet
 from narcosim.run.manifest import jsonable, utc_now
 from narcosim.scenario.build import build_scenario_sim
 from narcosim.scenario.validate import check_text, first_problem_error
+
+#: ``EnsembleSpec.parameters`` of members that run the point fit.
+FIXED = "fixed"
+#: Prefix of ``EnsembleSpec.parameters`` of members that draw from the packaged posterior.
+POSTERIOR = "posterior:"
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,9 @@ class EnsembleSpec:
         toml: The scenario file's text ("" for ``default``): members rebuild the scenario
             from it, so workers need not see the file, and an edited file is another
             ensemble.
+        parameters: ``fixed`` (the point fit) or ``posterior:<sha256>``: each member draws
+            one parameter set from the packaged posterior with that sha256
+            (:func:`parameter_mode`, :func:`draw_particle`).
     """
 
     scenario: str = "default"
@@ -55,6 +73,7 @@ class EnsembleSpec:
     end: str = DEFAULT_END
     pars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     toml: str = ""
+    parameters: str = FIXED
 
     def identity(self) -> dict[str, Any]:
         """The fields that make two ensembles the same.
@@ -65,6 +84,8 @@ class EnsembleSpec:
         out.pop("store")
         if not out["toml"]:  # the default model: same identity as before scenario files
             out.pop("toml")
+        if out["parameters"] == FIXED:  # the same identity as before parameter draws
+            out.pop("parameters")
         out["pars"] = jsonable(dict(self.pars))
         return out
 
@@ -76,7 +97,39 @@ class EnsembleSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> EnsembleSpec:
         """Rebuild a spec from :meth:`to_dict`."""
         return cls(**{k: data[k] for k in ("scenario", "store", "scale", "start", "end", "pars",
-                                            "toml") if k in data})
+                                            "toml", "parameters") if k in data})
+
+
+def parameter_mode(fixed: bool) -> str:
+    """``fixed``, or ``posterior:<sha256>`` of the packaged posterior (fixed when none is).
+
+    Args:
+        fixed: Run every member at the point fit (``--fixed-params``).
+    """
+    if fixed:
+        return FIXED
+    post = FittedPosterior.load()
+    return FIXED if post is None else POSTERIOR + post.sha256
+
+
+def draw_particle(spec: EnsembleSpec, seed: int) -> int | None:
+    """The posterior particle member ``seed`` runs, or None for the point fit.
+
+    Raises:
+        ParameterError: The packaged posterior is gone or is not the one the spec names.
+    """
+    if not spec.parameters.startswith(POSTERIOR):
+        return None
+    return _posterior(spec).draw(seed)
+
+
+def _posterior(spec: EnsembleSpec) -> FittedPosterior:
+    post = FittedPosterior.load()
+    want = spec.parameters.removeprefix(POSTERIOR)
+    if post is None or post.sha256 != want:
+        raise ParameterError(f"the packaged posterior is not the one this ensemble draws from "
+                             f"(sha256 {want[:12]}…); rerun with --force, or --fixed-params")
+    return post
 
 
 def member_seeds(seed: int, n_runs: int) -> list[int]:
@@ -105,27 +158,44 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int) -> Sim:
+def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int,
+                     particle: int | None = None) -> Sim:
     """The sim of one member: the default model, or the spec's scenario with its levers.
 
     The scenario's own seed, scale and dates give way to the member's seed and the spec's.
+    With ``particle``, that posterior particle's people parameters and flow elasticities to
+    reports replace the point fit's; parameters the scenario or the spec set still win.
 
     Raises:
         ParameterError: Bad dates, parameters, targets or scenario text.
     """
+    drawn: dict[str, float] = {}
+    inputs = None
+    if particle is not None:
+        drawn, kappa = _posterior(spec).particle(particle)
+        inputs = load_inputs(atlas, report_elasticity={
+            **FittedPeople.load().report_elasticity, **kappa})
     if not spec.toml:
-        return build_default_sim(atlas, seed=seed, scale=spec.scale, start=spec.start,
-                                 end=spec.end, pars=spec.pars)
+        pars = {m: dict(v) for m, v in spec.pars.items()}
+        if drawn:
+            pars["people"] = {**drawn, **pars.get("people", {})}
+        if inputs is None:
+            return build_default_sim(atlas, seed=seed, scale=spec.scale, start=spec.start,
+                                     end=spec.end, pars=pars)
+        return build_sim(inputs, seed=seed, scale=spec.scale, start=spec.start,
+                         end=spec.end, pars=pars)
     scenario, problems = check_text(spec.toml, spec.scenario)
     if scenario is None:
         raise first_problem_error(problems)
-    if spec.pars:
+    if spec.pars or drawn:
         merged = {m: dict(v) for m, v in scenario.parameters.items()}
+        if drawn:
+            merged["people"] = {**drawn, **merged.get("people", {})}
         for module, values in spec.pars.items():
             merged.setdefault(module, {}).update(values)
         scenario = scenario.model_copy(update={"parameters": merged})
-    return build_scenario_sim(scenario, atlas, seed=seed, scale=spec.scale, start=spec.start,
-                              end=spec.end)
+    return build_scenario_sim(scenario, atlas, inputs=inputs, seed=seed, scale=spec.scale,
+                              start=spec.start, end=spec.end)
 
 
 def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict[str, Any]:
@@ -141,7 +211,8 @@ def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict
         The member record written to ``run-NNNN.json``.
     """
     started, t0 = utc_now(), time.perf_counter()
-    sim = build_member_sim(spec, Atlas.open(Path(spec.store)), seed)
+    particle = draw_particle(spec, seed)
+    sim = build_member_sim(spec, Atlas.open(Path(spec.store)), seed, particle)
     t1 = time.perf_counter()
     sim.run()
     t2 = time.perf_counter()
@@ -156,7 +227,8 @@ def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict
     flows = [[name, metric] for name, res in sim.results.items()
              for metric, s in res.specs.items() if s.units.strip().endswith("per step")]
     record = {
-        "index": index, "seed": int(seed), "file": final.name, "rows": len(frame),
+        "index": index, "seed": int(seed), "particle": particle, "file": final.name,
+        "rows": len(frame),
         "bytes": final.stat().st_size, "sha256": sha256_file(final),
         "modules": list(sim.modules), "flows": flows, "n_steps": sim.timeline.n_steps,
         "build_seconds": round(t1 - t0, 3), "run_seconds": round(t2 - t1, 3),
