@@ -10,8 +10,10 @@ igraph (C core) computes; the same definitions as NetworkX are used so the two a
   ``(r-1)/sum(d) * (r-1)/(n-1)`` with ``r`` the nodes that reach the node, itself included;
 * eigenvector: the leading eigenvector of the largest (weakly) connected component, unit
   Euclidean norm, zero elsewhere (it is not defined on a graph in pieces: NetworkX refuses);
+  directed graphs are taken as undirected for it;
 * k-core: each node's core number;
 * Burt's constraint (brokerage: low constraint = a broker across structural holes);
+  k-core and constraint take a directed graph as undirected;
 * communities: Leiden (modularity objective) or Louvain, seeded from a named stream.
 
 Network-level: density, components, largest component share, Borgatti's fragmentation
@@ -101,13 +103,19 @@ def betweenness(ig_graph: IGraph, pivots: int | None = None,
 
 
 def eigenvector(ig_graph: IGraph) -> pd.Series:
-    """Eigenvector centrality on the largest (weakly) connected component, unit norm."""
+    """Eigenvector centrality on the largest (weakly) connected component, unit norm.
+
+    A directed graph is taken as undirected: on the supply and organisation graphs, which have
+    no cycles, the directed centrality is zero everywhere but the sinks.
+    """
     h = ig_graph.graph
     values = np.zeros(h.vcount())
     parts = h.connected_components(mode="weak")
     giant = max(parts, key=len)
     if len(giant) > 1:
         sub = h.induced_subgraph(giant)
+        if sub.is_directed():
+            sub.to_undirected(mode="collapse")
         vec = np.asarray(sub.eigenvector_centrality(scale=False))
         values[giant] = np.abs(vec) / np.linalg.norm(vec)
     return ig_graph.series(values, "eigenvector")
@@ -128,13 +136,14 @@ def node_metrics(g: nx.Graph) -> pd.DataFrame:
     degree = np.asarray(h.degree(mode="all"), dtype=float)
     close = np.nan_to_num(np.asarray(h.closeness(mode=mode, normalized=True), dtype=float))
     close *= (_reach_counts(h) - 1) / max(n - 1, 1)
+    und = h.as_undirected(mode="collapse") if h.is_directed() else h
     return pd.DataFrame({
         "degree": degree / max(n - 1, 1),
         "betweenness": betweenness(ih).to_numpy(),
         "closeness": close,
         "eigenvector": eigenvector(ih).to_numpy(),
-        "core": np.asarray(h.coreness(mode="all"), dtype=float),
-        "constraint": np.nan_to_num(np.asarray(h.constraint(), dtype=float), nan=0.0),
+        "core": np.asarray(und.coreness(), dtype=float),
+        "constraint": np.nan_to_num(np.asarray(und.constraint(), dtype=float), nan=0.0),
     }, index=pd.Index(ih.nodes, name="node"))
 
 

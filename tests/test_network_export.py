@@ -1,0 +1,161 @@
+"""Network exports: every graph round-trips through GraphML, GEXF and JSON (CSV where it can),
+the GEXF passes the structural check, flows come from the run's results, nothing is half written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from narcosim.atlas.store import Atlas
+from narcosim.cli import main
+from narcosim.errors import DataValidationError
+from narcosim.model.builder import build_default_sim, summarize
+from narcosim.network.build import (
+    alliance_graph,
+    flow_graph,
+    org_graph,
+    presence_graph,
+    read_results,
+)
+from narcosim.network.graphio import FORMATS, check_gexf, read_graph, write_graphs
+from narcosim.run import data_provenance, execute_run
+from narcosim.world import World
+
+
+@pytest.fixture(scope="module")
+def tables(atlas_store: Path) -> tuple[pd.DataFrame, ...]:
+    atlas = Atlas.open(atlas_store)
+    return tuple(atlas.table(t) for t in ("cartel_groups", "cartel_alliances",
+                                          "cartel_rivalries"))
+
+
+@pytest.fixture(scope="module")
+def one_year_run(atlas_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default scenario for 2015 at 1:1000, in a run folder."""
+    out = tmp_path_factory.mktemp("netrun") / "run"
+    sim = build_default_sim(Atlas.open(atlas_store), seed=1, end="2015-12-31", scale=1000)
+    execute_run(sim, out, scenario="default", scale=1000, command=["narcosim", "run"],
+                summarize=summarize, data=data_provenance(atlas_store))
+    return out
+
+
+@pytest.fixture(scope="module")
+def graphs(atlas_store: Path, tables, one_year_run: Path) -> dict[str, nx.Graph]:
+    results = read_results(one_year_run)
+    supply = World.from_atlas(Atlas.open(atlas_store)).graph(year=2015)
+    return {"alliances": alliance_graph(*tables), "organisation": org_graph(),
+            "supply": flow_graph(supply, results, 2015),
+            "presence": presence_graph(results, 2015)}
+
+
+def identical(a: nx.Graph, b: nx.Graph) -> None:
+    """Same direction, nodes, edges and attributes, with the same Python types."""
+    assert a.is_directed() == b.is_directed()
+    assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+    for node, data in a.nodes(data=True):
+        assert {k: type(v) for k, v in data.items()} == {
+            k: type(v) for k, v in b.nodes[node].items()}, node
+    assert a.number_of_edges() == b.number_of_edges()
+    for u, v, data in a.edges(data=True):
+        assert b.has_edge(u, v) and b.edges[u, v] == data, (u, v)
+        assert {k: type(x) for k, x in data.items()} == {
+            k: type(x) for k, x in b.edges[u, v].items()}
+
+
+def test_alliance_graph_has_every_group_and_both_tie_kinds(tables) -> None:
+    groups, alliances, rivalries = tables
+    g = alliance_graph(*tables)
+    assert g.number_of_nodes() == len(groups) == 150
+    kinds = pd.Series([d["kind"] for *_, d in g.edges(data=True)]).value_counts()
+    assert kinds.sum() == g.number_of_edges()
+    # symmetrised tables list each pair twice; pairs both allied and rival are one edge
+    assert kinds["alliance"] + kinds["both"] == len(alliances) // 2
+    assert kinds["rivalry"] + kinds["both"] == len(rivalries) // 2
+    cjng = g.nodes["N10025"]
+    assert cjng["bloc"] == "cjng" and cjng["region"] == "Jalisco"
+    assert cjng["workforce_2022"] > g.nodes["N10076"]["workforce_2022"] > 0
+    assert g.edges["N10001", "N10025"]["alliance"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_every_graph_round_trips(graphs, tmp_path: Path, fmt: str) -> None:
+    written = write_graphs(graphs, tmp_path, [fmt])
+    assert len(written) == len(graphs)
+    for name, g in graphs.items():
+        back = read_graph(tmp_path / f"{name}.{fmt}", directed=g.is_directed())
+        identical(g, back)
+
+
+def test_csv_round_trips_graphs_with_uniform_attributes(graphs, tmp_path: Path) -> None:
+    write_graphs(graphs, tmp_path, ["csv"])
+    for name in ("alliances", "presence"):
+        g = graphs[name]
+        identical(g, read_graph(tmp_path / f"{name}.edges.csv", directed=g.is_directed()))
+
+
+def test_gexf_passes_structural_check_and_check_catches_breakage(graphs, tmp_path) -> None:
+    write_graphs(graphs, tmp_path, ["gexf"])
+    for name, g in graphs.items():
+        assert check_gexf(tmp_path / f"{name}.gexf") == g.number_of_nodes()
+    text = (tmp_path / "alliances.gexf").read_text(encoding="utf-8")
+    assert 'label="Cártel Jalisco Nueva Generación (CJNG)"' in text
+    broken = tmp_path / "broken.gexf"
+    broken.write_text(text.replace('target="N10025"', 'target="N99999"', 1), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"N99999.*is not a node"):
+        check_gexf(broken)
+
+
+def test_flows_are_the_run_results_summed_over_the_year(graphs, one_year_run: Path) -> None:
+    frame = pd.read_parquet(one_year_run / "results.parquet")
+    year = frame[frame["date"].dt.year == 2015]
+    crossing = year[year["metric"] == "crossing_kg"].groupby(["port", "drug"])["value"].sum()
+    supply = graphs["supply"]
+    assert supply.graph["flow_year"] == 2015
+    port, drug = crossing.idxmax()
+    assert supply.nodes[f"port:{port}"][f"crossing_kg_{drug}"] == pytest.approx(crossing.max())
+    total = sum(d.get(f"crossing_kg_{drug}", 0.0) for _, d in supply.nodes(data=True))
+    assert total == pytest.approx(crossing.xs(drug, level="drug").sum())
+    sold = year[year["metric"] == "sold_kg"]["value"].sum()
+    assert sum(d.get("sold_kg", 0.0) for _, d in graphs["presence"].nodes(data=True)) == (
+        pytest.approx(sold))
+    ops = [d["kg"] for *_, d in supply.edges(data=True) if d["kind"] == "operator_port"]
+    assert sum(ops) == pytest.approx(year[year["metric"] == "operator_port_kg"]["value"].sum())
+
+
+def test_organisation_graph_follows_the_structure() -> None:
+    g = org_graph()
+    shares = [v for u, v, d in g.edges(data=True) if d["kind"] == "shares"]
+    assert len(shares) == 4 * 4  # four factions x four pooled resources
+    assert all(v.startswith("resource:sinaloa:") for v in shares)
+    assert g.nodes["op:cjng.command"]["role"] == "command"
+    assert any(d["kind"] == "franchise" for *_, d in g.out_edges("op:cjng.command", data=True))
+
+
+def test_cli_export_writes_all_formats(atlas_store: Path, one_year_run: Path, tmp_path: Path,
+                                       capsys) -> None:
+    out = tmp_path / "net"
+    with pytest.raises(SystemExit) as done:
+        main(["network", "export", "--out", str(out), "--run", str(one_year_run), "--year",
+              "2015", "--store", str(atlas_store)])
+    assert done.value.code == 0
+    names = sorted(p.name for p in out.iterdir())
+    expected = sorted(f"{g}{s}" for g in ("alliances", "organisation", "supply", "presence")
+                      for suffixes in FORMATS.values() for s in suffixes)
+    assert names == expected
+    assert "alliances: 150 nodes" in capsys.readouterr().out
+
+
+def test_cli_presence_without_run_is_one_line_and_writes_nothing(atlas_store, tmp_path,
+                                                                 capsys) -> None:
+    out = tmp_path / "net"
+    with pytest.raises(SystemExit) as done:
+        main(["network", "export", "--out", str(out), "--graphs", "alliances,presence",
+              "--store", str(atlas_store)])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs --run" in err[0]
+    assert not out.exists()
