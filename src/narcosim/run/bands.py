@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -193,8 +194,9 @@ def compute_bands(
         raise ParameterError("no member results to make bands from")
     flow_set = {(str(m), str(x)) for m, x in flows}
     out_dir = Path(out_dir)
-    tmp_bands = out_dir / f".{BANDS}.tmp"
-    tmp_annual = out_dir / f".{ANNUAL_BANDS}.tmp"
+    # per-process names: two ensembles writing into one folder never share a temp file
+    tmp_bands = out_dir / f".{BANDS}.{os.getpid()}.tmp"
+    tmp_annual = out_dir / f".{ANNUAL_BANDS}.{os.getpid()}.tmp"
     bands, annual = _Appender(tmp_bands), _Appender(tmp_annual)
     pairs = metric_pairs(members[0])
     try:
