@@ -13,9 +13,10 @@ the importance weights are exact:
 * distance: the point fit's own objective on expected deaths (national MAPE, weighted
   state-year R² shortfall, co-involvement share), with the linear risks (:data:`~narcosim.
   calibrate.deaths.LINEAR`) re-solved for each particle as a trial of the point fit does;
-* generation 0 draws ``particles / alpha`` sets from the prior, or from a broad normal around
-  the point fit weighted prior / proposal (importance sampling: the same target, fewer draws
-  wasted where nothing fits), and keeps the best ``particles``; each later generation draws
+* generation 0 draws ``particles / alpha`` sets from the prior, or half from the prior and half
+  from a broad normal around the point fit, weighted prior / mixture (defensive importance
+  sampling: the same target, fewer draws wasted where nothing fits), and keeps the best
+  ``particles``; each later generation draws
   ``particles / alpha - particles`` sets from the kernel around the weighted population,
   weights them prior / mixture density, merges them with the population and keeps the best
   ``particles``; the tolerance is the worst kept distance. It stops after ``generations``
@@ -184,19 +185,23 @@ def _initial(n: int, lo: np.ndarray, hi: np.ndarray, centre: np.ndarray | None,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Generation 0: ``n`` draws and their importance weights against the uniform prior.
 
-    Without ``centre``, draws from the prior (equal weights). With it, from a normal around
+    Without ``centre``, draws from the prior (equal weights). With it, from a defensive
+    mixture (Hesterberg 1995): half the draws from the prior, half from a normal around
     ``centre`` (the point fit) with a quarter of each prior range as its standard deviation,
-    truncated to the box; the weights prior / proposal make it the same target as prior draws
-    (ABC importance sampling), while far fewer draws are spent where no parameter set fits.
+    truncated to the box. The weights prior / mixture (at most 2) make it the same target as
+    prior draws, while fewer draws are spent where no parameter set fits.
     """
+    uniform = lo + (hi - lo) * rng.random((n, len(lo)))
     if centre is None:
-        return lo + (hi - lo) * rng.random((n, len(lo))), np.ones(n)
+        return uniform, np.ones(n)
     sd = (hi - lo) / INITIAL_SPREAD
     a, b = (lo - centre) / sd, (hi - centre) / sd
-    theta = np.clip(stats.truncnorm.ppf(rng.random((n, len(lo))), a, b, loc=centre, scale=sd),
-                    lo, hi)
-    density = np.prod(stats.truncnorm.pdf(theta, a, b, loc=centre, scale=sd), axis=1)
-    return theta, 1.0 / np.maximum(density, 1e-300)
+    near = np.clip(stats.truncnorm.ppf(rng.random((n, len(lo))), a, b, loc=centre, scale=sd),
+                   lo, hi)
+    theta = np.where((np.arange(n) % 2 == 1)[:, None], near, uniform)
+    prior = 1.0 / np.prod(hi - lo)
+    q = np.prod(stats.truncnorm.pdf(theta, a, b, loc=centre, scale=sd), axis=1)
+    return theta, prior / (0.5 * prior + 0.5 * q)
 
 
 def _keep(arrays: tuple[np.ndarray, ...], distance: np.ndarray, n: int, new_from: int

@@ -82,8 +82,9 @@ def fit_posterior(
     values = np.hstack([pop.theta, pop.coefs])
     meta: dict[str, Any] = {
         "method": METHOD, "alpha": ALPHA, "min_accept": MIN_ACCEPT,
-        "initial_proposal": (f"truncated normal around the point fit, sd = prior range / "
-                             f"{INITIAL_SPREAD:g}, weighted prior / proposal"
+        "initial_proposal": (f"half the prior, half a truncated normal around the point fit "
+                             f"(sd = prior range / {INITIAL_SPREAD:g}), weighted prior / "
+                             "mixture"
                              if not missing else "the prior"),
         "particles": particles, "generations_asked": generations,
         "generations_run": len(history) - 1, "evaluations": pop.evaluations,
