@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from narcosim.core.distributions import binomial_ppf, poisson_ppf
+from narcosim.core.distributions import binomial_ppf
 from narcosim.errors import ParameterError
 
 #: The step value to use for draws made during initialisation.
@@ -115,6 +115,18 @@ class Stream:
         seq = np.random.SeedSequence(self._entropy, spawn_key=(step + 1, k))
         return np.random.Generator(np.random.SFC64(seq))
 
+    def _claim_all(self, step: int, keys: Any) -> list[int]:
+        """:meth:`_claim` for each of several integer keys, in one go; returns them as ints."""
+        ks = [int(k) for k in keys]
+        new_step = self._step is None or step > self._step
+        if ks and min(ks) >= 0 and step >= INIT_STEP and (new_step or step == self._step):
+            fresh = set(ks)
+            used = set() if new_step else self._keys
+            if len(fresh) == len(ks) and used.isdisjoint(fresh):
+                self._step, self._keys = step, used | fresh
+                return ks
+        return [self._claim(step, k) for k in ks]  # reports a bad key or reuse as one by one
+
     def _claim(self, step: int, key: int | str) -> int:
         """Check ``(step, key)`` and mark it as used; returns the integer key."""
         k = key if isinstance(key, int) else stable_hash(str(key))
@@ -185,7 +197,7 @@ class Stream:
             keys: Non-negative integer keys, distinct.
             counts: Non-negative number of uniforms per key.
         """
-        keys_a = [self._claim(step, int(k)) for k in keys]
+        keys_a = self._claim_all(step, keys)
         counts_a = np.asarray(counts, dtype=np.int64).ravel()
         if len(keys_a) != counts_a.size or np.any(counts_a < 0):
             raise ValueError(f"stream {self.name!r}: one non-negative count per key needed")
@@ -215,7 +227,9 @@ class Stream:
         lam_a = np.asarray(lam, dtype=float)
         if np.any(lam_a < 0) or np.any(np.isnan(lam_a)):
             raise ValueError(f"stream {self.name!r}: Poisson means must be >= 0")
-        return poisson_ppf(self._uniform(step, slots, lam_a.shape, key), lam_a)
+        u = self._uniform(step, slots, lam_a.shape, key)
+        flat = np.ascontiguousarray(np.broadcast_to(lam_a, u.shape)).ravel()
+        return _kernel().poisson(u.ravel(), flat).reshape(u.shape)  # = poisson_ppf(u, lam)
 
     def binomial(
         self,

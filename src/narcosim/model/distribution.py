@@ -119,6 +119,13 @@ class Distribution(Module):
         self.cartels = tuple(structure.cartels)
         self.cartel_idx = np.array([self.cartels.index(structure.operators[k].cartel)
                                     for k in keys])
+        #: One row per cartel, 1 for its operators (sums presence by cartel).
+        self.cartel_of_op = (self.cartel_idx[None, :] == np.arange(len(self.cartels))[:, None]
+                             ).astype(np.int64)
+        world = inputs.world
+        #: State of each port and of each hub (indices into the world's states).
+        self.port_state = np.array([world.state_index[p.state_abbr] for p in world.ports])
+        self.hub_state = np.array([world.state_index[h.state_abbr] for h in world.hubs])
 
     def init_pre(self, sim: Sim) -> None:
         """Allocate stocks and presence, create streams, declare results."""
@@ -221,7 +228,7 @@ class Distribution(Module):
             inputs.state_hub, by_state, minlength=n_hubs)
         street = self.state_stock * self.street_seizure[None, :, :]
         self.state_stock -= street
-        hub_state = np.array([inputs.world.state_index[h.state_abbr] for h in inputs.world.hubs])
+        hub_state = self.hub_state
         self.street_seized_now = street.sum(axis=0)
         self.seized_now = self.street_seized_now.copy()
         np.add.at(self.seized_now.T, hub_state, taken.sum(axis=0).T)
@@ -244,17 +251,15 @@ class Distribution(Module):
         sold = self.sold.sum(axis=0)
         r["sold_kg"][ti] = sold
         crossing = self.sim.modules["trafficking"].last["crossing_kg"].sum(axis=0)
-        port_state = np.array([world.state_index[p.state_abbr] for p in world.ports])
-        hub_state = np.array([world.state_index[h.state_abbr] for h in world.hubs])
         n_s = len(world.states)
         r["activity_kg"][ti] = (sold.sum(axis=0)
-                                + np.bincount(port_state, crossing, minlength=n_s)
-                                + np.bincount(hub_state, self.hub_throughput, minlength=n_s))
+                                + np.bincount(self.port_state, crossing, minlength=n_s)
+                                + np.bincount(self.hub_state, self.hub_throughput, minlength=n_s))
         r["hub_throughput_kg"][ti] = self.hub_throughput
         r["domestic_seized_kg"][ti] = self.seized_now
         r["price_index"][ti] = self.price_index
-        r["presence"][ti] = np.array([(self.presence & self.active[:, None])[
-            self.cartel_idx == c].sum(axis=0) for c in range(len(self.cartels))])
+        # operators with a presence, summed by cartel (whole numbers: exact in any order)
+        r["presence"][ti] = self.cartel_of_op @ (self.presence & self.active[:, None])
         r["stock_kg"][ti] = np.stack([self.hub_stock.sum(axis=(0, 2)),
                                       self.state_stock.sum(axis=(0, 2))], axis=1)
         self.hub_seizure[:] = 0.0

@@ -62,6 +62,13 @@ STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
 #: od_fentanyl: a normalising constant, not behaviour.
 FENTANYL_REFERENCE = 1.0
 DAYS_PER_YEAR = 365.25
+#: For each drug bit, which of the masks 1..7 include it (a column, to broadcast over states).
+_HAS = {bit: (np.arange(1, N_MASKS) & bit > 0)[:, None] for bit in (OPIOID, METH, COCAINE)}
+
+
+def _unit(x: float) -> float:
+    """``x`` clipped to [0, 1] (``float(np.clip(x, 0, 1))`` without the array call)."""
+    return float(min(max(x, 0.0), 1.0))
 
 
 class People(Module):
@@ -150,6 +157,7 @@ class People(Module):
         self.s_programme_reversal = self.stream("programme_reversal")
         self.s_programme_treatment = self.stream("programme_treatment")
         self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
+        self._care_cache: tuple[tuple[Any, ...], tuple[tuple[float, ...], int]] | None = None
         self.died = np.zeros(0, dtype=np.int64)
         self.died_fentanyl = np.zeros(0, dtype=bool)
         self.last: dict[str, np.ndarray] = {}
@@ -191,8 +199,8 @@ class People(Module):
     def meth_among_oud(self, year: float) -> float:
         """Share of people with OUD who also use methamphetamine in a (fractional) year."""
         p = self.pars
-        return float(np.clip(p.meth_among_oud + p.meth_among_oud_growth
-                             * (self.trend_year(year) - 2015.0), 0.0, 1.0))
+        return _unit(p.meth_among_oud + p.meth_among_oud_growth
+                     * (self.trend_year(year) - 2015.0))
 
     def trend_year(self, year: float) -> float:
         """The year the linear trends (naloxone access, co-use) are read at.
@@ -223,18 +231,21 @@ class People(Module):
                 * len(self.states) + a["state"][which])
 
     # ------------------------------------------------------------------ hazards
+    def _year_index(self, ti: int) -> int:
+        """Row of :attr:`population` for step ``ti`` (the first or last year outside them)."""
+        year = int(self.sim.timeline.years[ti]) - self.first_year
+        return min(max(year, 0), len(self.population) - 1)
+
     def availability(self) -> np.ndarray:
         """Kg sold per 100,000 people this step, shape (drugs, states)."""
         sold = self.sim.modules[self.market].sold_by_state
-        year_i = int(np.clip(self.sim.timeline.years[self.sim.ti] - self.first_year, 0,
-                             len(self.population) - 1))
+        year_i = self._year_index(self.sim.ti)
         return sold / self.population[year_i][None, :] * 1e5
 
     def naloxone_access(self, year: float) -> float:
         """Share of people with naloxone at hand in a (fractional) year."""
         p = self.pars
-        return float(np.clip(p.naloxone_access + p.naloxone_growth
-                             * (self.trend_year(year) - 2015.0), 0, 1))
+        return _unit(p.naloxone_access + p.naloxone_growth * (self.trend_year(year) - 2015.0))
 
     def has_naloxone(self, which: np.ndarray | slice, year: float) -> np.ndarray:
         """Whether each agent has naloxone at hand (a fixed uniform per agent vs the access)."""
@@ -263,16 +274,14 @@ class People(Module):
         unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.stimulant_elasticity
         n_s = len(self.states)
         comp = np.zeros((len(COMPONENTS), len(STATUSES), N_MASKS, n_s))
-        for mask in range(1, N_MASKS):
-            if mask & OPIOID:
-                comp[0, USING, mask] = np.maximum(1.0 - exposure, 0.0)
-                comp[1, USING, mask] = potency * exposure
-            else:
-                comp[4, USING, mask] = potency * exposure
-            if mask & METH:
-                comp[2, USING, mask] = unit_meth
-            if mask & COCAINE:
-                comp[3, USING, mask] = unit_coc
+        # each component's value for the drug masks it applies to (mask 0: no drug, no risk)
+        fent = potency * exposure
+        using = comp[:, USING, 1:]
+        using[0] = np.where(_HAS[OPIOID], np.maximum(1.0 - exposure, 0.0), 0.0)
+        using[1] = np.where(_HAS[OPIOID], fent, 0.0)
+        using[4] = np.where(_HAS[OPIOID], 0.0, fent)
+        using[2] = np.where(_HAS[METH], unit_meth, 0.0)
+        using[3] = np.where(_HAS[COCAINE], unit_coc, 0.0)
         comp[:, TREATMENT] = comp[:, USING] * p.moud_risk_multiplier
         comp[FENTANYL_COMPONENTS] *= self.fentanyl_factor
         return comp.reshape(len(COMPONENTS), -1) * dt_weeks
@@ -282,18 +291,15 @@ class People(Module):
                       n: int | None = None) -> np.ndarray:
         """The first ``n`` (default: all slots) uniforms of ``stream`` at ``(ti, key)``, unshifted.
 
-        The same generator as ``stream.random`` (``stream.generator(ti, key)``, which also
-        guards against reuse) and the same numbers, drawn into a buffer kept between steps:
-        ``stream.random(ti, np.arange(n), key)`` is this plus
-        :data:`~narcosim.core.random._HALF_ULP` (tests check it bit for bit). A fresh array
-        per draw, and its gather and shift, cost as much as the kernels.
+        The same numbers as ``stream.random`` (``stream.fill``, which also guards against
+        reuse), drawn into a buffer kept between steps: ``stream.random(ti, np.arange(n),
+        key)`` is this plus :data:`~narcosim.core.random._HALF_ULP` (tests check it bit for
+        bit). A fresh array per draw, and its gather and shift, cost as much as the kernels.
         """
         n = self.agents.n_slots if n is None else n
         if len(self._buffers[buffer]) < n:
             self._buffers[buffer] = np.empty(max(n, 2 * len(self._buffers[buffer])))
-        out = self._buffers[buffer][:n]
-        stream.generator(ti, key).random(n, out=out)
-        return out
+        return stream.fill(ti, self._buffers[buffer][:n], key, shift=0.0)
 
     def _uniforms_at(self, stream: Stream, ti: int, slots: np.ndarray, key: int) -> np.ndarray:
         """``stream.random(ti, slots, key)`` for ascending ``slots``, through the buffer."""
@@ -309,6 +315,11 @@ class People(Module):
         opioid), so that the comparisons are bit for bit the same.
         """
         p = self.pars
+        key = (self.sim.dt_days, p.treatment_weeks, p.treatment_share, p.relapse_rate,
+               p.incarceration_rate, p.incarceration_weeks, p.stimulant_quit_rate,
+               p.treatment_to_remission, p.tolerance_loss_weeks)
+        if self._care_cache is not None and self._care_cache[0] == key:
+            return self._care_cache[1]
         dt_w = self.sim.dt_days / 7.0
         leave_t = 1.0 / p.treatment_weeks
         enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
@@ -331,7 +342,9 @@ class People(Module):
                           -np.expm1(-relapse * dt_w), -np.expm1(-release * dt_w)])
         top = rates[np.isfinite(rates)]
         rates = np.append(rates, top.max() if top.size else 0.0)
-        return tuple(float(r) for r in rates), round(p.tolerance_loss_weeks / dt_w)
+        result = tuple(float(r) for r in rates), round(p.tolerance_loss_weeks / dt_w)
+        self._care_cache = (key, result)  # the same every step unless a parameter changes
+        return result
 
     def step(self) -> None:
         """Overdoses and deaths, then care transitions, then initiation.
@@ -392,8 +405,7 @@ class People(Module):
         deaths[2] = np.bincount(state_dead[(drugs_dead & COCAINE) > 0], minlength=n_s)
         deaths[3] = np.bincount(state_dead, minlength=n_s)
         deaths *= self.scale
-        year_i = int(np.clip(sim.timeline.years[ti] - self.first_year, 0,
-                             len(self.population) - 1))
+        year_i = self._year_index(ti)
         other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
         # a programme reverses a further share of the opioid-involved deaths only
