@@ -151,7 +151,11 @@ PEOPLE_PARAMS: list[ParamSpec] = [
     ParamSpec("initiation_elasticity", 0.1, "", 0.0, 2.0,
               source="guess: initiation rises weakly with local availability",
               doc="Elasticity of initiation (replacing those who leave) to availability.",
-              prior=(0.0, 0.5), prior_source="guess: from none to a moderate response"),
+              prior=(0.0, 0.2),
+              prior_source="guess: from none to twice the default; higher values make the "
+                           "best-supplied states grow without bound (initiation replaces "
+                           "leavers times relative availability ** elasticity), so the "
+                           "runs stop being about the real epidemic"),
     ParamSpec("trends_until", fitted("trends_until"), "", 0.0, 2100.0,
               source=f"{FIT}: status-quo assumption, the fitted linear trends (naloxone "
                      "access, methamphetamine co-use) are identified only over the fit years, "
