@@ -24,6 +24,8 @@ from narcosim.atlas.indicators import (
 from narcosim.atlas.nflis import load_nflis_reports
 from narcosim.atlas.places import load_cities, load_crossings, load_hubs, load_ports
 from narcosim.atlas.population import load_population
+from narcosim.atlas.references import check_references
+from narcosim.atlas.schema import check_table
 from narcosim.atlas.seizures import load_seizures
 from narcosim.atlas.states import load_states
 
@@ -65,12 +67,19 @@ def load_all(source: Path,
     Returns:
         Table name -> DataFrame.
 
+    Every table is held to its declaration in :mod:`narcosim.atlas.schema` (types,
+    bounds, key, grid), then the tables are checked against each other
+    (:func:`narcosim.atlas.references.check_references`), so that a folder that
+    loads gives a store a model run can use.
+
     Raises:
         DataValidationError: The first problem found, as one line.
     """
     tables: dict[str, pd.DataFrame] = {}
     for i, (name, loader) in enumerate(LOADERS.items(), start=1):
         tables[name] = loader(Path(source))
+        check_table(name, tables[name])
         if progress is not None:
             progress(name, i, len(LOADERS))
+    check_references(tables)
     return tables

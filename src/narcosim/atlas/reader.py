@@ -20,6 +20,10 @@ import pandas as pd
 
 from narcosim.errors import DataValidationError
 
+#: Largest whole number a float64 holds exactly: whole-number cells above it are refused
+#: (``1e308`` would otherwise wrap to -9223372036854775808 in int64).
+MAX_WHOLE = float(2**53)
+
 
 def _fail(name: str, where: str, message: str) -> DataValidationError:
     text = f"{name} {where}: {message}" if where else f"{name}: {message}"
@@ -147,7 +151,8 @@ def numbers(frame: pd.DataFrame, column: str, *, blank_ok: bool = False,
         column: The column to parse.
         blank_ok: Blank cells become NaN (e.g. values CDC withheld) instead of an error.
         minimum: Smallest allowed value (None: no bound). Counts default to 0.
-        maximum: Largest allowed value (None: no bound).
+        maximum: Largest allowed value (None: no bound, except that whole numbers stay
+            within 2**53, so they convert to int64 exactly and never overflow).
         integer: Values must be whole numbers.
         what: Word used in messages ("count", "year", "latitude" ...).
 
@@ -157,6 +162,8 @@ def numbers(frame: pd.DataFrame, column: str, *, blank_ok: bool = False,
     Raises:
         DataValidationError: Blank, non-numeric, non-whole or out-of-range value.
     """
+    if integer:
+        maximum = MAX_WHOLE if maximum is None else min(maximum, MAX_WHOLE)
     raw = frame[column].astype(str).str.strip()
     values = pd.to_numeric(raw.where(raw != "", None), errors="coerce").astype("float64")
     blank = raw == ""
