@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -85,6 +85,15 @@ def import_data(source: Path, store: Path | None = None,
         raise StoreError(f"cannot create store folder {target.parent}: {error.strerror}") from None
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     counts: dict[str, int] = {}
+    with store_lock(target):
+        clean_leftovers(target)
+        _write_store(target, temp, tables, prov, hashes, counts, progress, total)
+    return counts
+
+
+def _write_store(target: Path, temp: Path, tables: dict[str, pd.DataFrame],
+                 prov: pd.DataFrame, hashes: pd.DataFrame, counts: dict[str, int],
+                 progress: Progress | None, total: int) -> None:
     try:
         _remove(temp)
         con = duckdb.connect(str(temp))
@@ -106,7 +115,57 @@ def import_data(source: Path, store: Path | None = None,
     finally:
         _remove(temp)
         _remove(temp.with_name(temp.name + ".wal"))
-    return counts
+
+
+@contextlib.contextmanager
+def store_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the store's folder while the store is replaced.
+
+    The lock is an ``flock`` on the folder itself, so no lock file is left behind and
+    a killed process releases it. A second import into the same folder waits
+    for none: it fails at once in one line.
+
+    Args:
+        target: The store file.
+
+    Raises:
+        StoreError: Another process holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        yield
+        return
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"store {target} is being written by another "
+                             "`narcosim atlas import`; try again when it has finished") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(target: Path) -> list[Path]:
+    """Remove temporary stores that a killed import left beside the store.
+
+    Call only while holding :func:`store_lock`: every live import holds it while its
+    temporary file exists, so any temporary file found then is a leftover.
+
+    Args:
+        target: The store file.
+
+    Returns:
+        The files removed.
+    """
+    removed = []
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        if path.suffix in (".tmp", ".wal") and path.is_file():
+            _remove(path)
+            removed.append(path)
+    return removed
 
 
 def _remove(path: Path) -> None:
@@ -171,6 +230,8 @@ class Atlas:
         try:
             rows = con.execute("SELECT table_name FROM information_schema.tables "
                                "ORDER BY table_name").fetchall()
+        except duckdb.Error as error:
+            raise self._broken(error) from None
         finally:
             con.close()
         return [r[0] for r in rows]
@@ -179,8 +240,14 @@ class Atlas:
         con = self._connect()
         try:
             return con.execute(f'SELECT * FROM "{name}"').df()
+        except duckdb.Error as error:
+            raise self._broken(error) from None
         finally:
             con.close()
+
+    def _broken(self, error: Exception) -> StoreError:
+        return StoreError(f"atlas store {self.path} is damaged ({str(error).splitlines()[0]}); "
+                          "run `narcosim atlas import DIR` again")
 
     def tables(self) -> list[str]:
         """Return the data tables in the store, in catalog order.
