@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 from narcosim.errors import ParameterError
+from narcosim.scenario.limits import check_horizon
 
 
 def int_list(text: str, option: str) -> tuple[int, ...]:
@@ -19,3 +22,26 @@ def int_list(text: str, option: str) -> tuple[int, ...]:
     except ValueError:
         raise ParameterError(f"{option} {text!r}: write a range like 2015-2023 or a list "
                              "like 2015,2016") from None
+
+
+def end_date(text: str | None, start: datetime.date, option: str = "--end") -> None:
+    """Check an ``--end`` option: a YYYY-MM-DD date within the run horizon's bounds.
+
+    Args:
+        text: The option's value (None: not given, nothing to check).
+        start: The run's first day.
+        option: The option named in messages.
+
+    Raises:
+        ParameterError: Not a date, before ``start`` or after
+            :data:`~narcosim.scenario.limits.MAX_END`, in one line.
+    """
+    if text is None:
+        return
+    try:
+        end = datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ParameterError(f"{option} {text!r}: not a date (write YYYY-MM-DD)") from None
+    if end < start:
+        raise ParameterError(f"{option} {end}: before the start {start}")
+    check_horizon(start, end, option)

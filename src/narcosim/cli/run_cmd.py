@@ -26,6 +26,7 @@ from rich.table import Table
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.options import end_date
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.core.sim import Sim
 from narcosim.interventions.base import Intervention
@@ -74,6 +75,7 @@ def run_command(
     seed = info.seed if seed is None else seed
     scale = info.scale if scale is None else scale
     check_run_args(name, seed, scale)
+    end_date(end, info.start)
     target = out if out is not None else default_out_dir(seed)
     check_out_dir(target, force)
     store_path = (store if store is not None else default_store_path()).resolve()

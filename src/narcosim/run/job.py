@@ -18,6 +18,7 @@ from narcosim.core.sim import Progress, Sim
 from narcosim.errors import ParameterError
 from narcosim.run.folder import RunFolderWriter
 from narcosim.run.manifest import build_manifest
+from narcosim.scenario.limits import MAX_SCALE, MAX_SEED
 from narcosim.scenario.loader import is_scenario_name, resolve_source
 
 #: Scenarios run by the default builder. Built-in scenario files (``narcosim validate
@@ -40,16 +41,20 @@ def check_run_args(scenario: str | None, seed: int, scale: int) -> str:
         The scenario name.
 
     Raises:
-        ParameterError: Unknown scenario or missing file, negative seed or scale below 1.
+        ParameterError: An empty, unknown or missing scenario, a seed outside 0 to
+            2**63 - 1 or a scale outside 1 to :data:`~narcosim.scenario.limits.MAX_SCALE`.
     """
+    if scenario is not None and not scenario.strip():
+        raise ParameterError("scenario: empty name; give a built-in name (narcosim validate "
+                             "--list) or a .toml file, or leave it out for the default")
     name = scenario or "default"
     if name not in SCENARIOS and not is_scenario_name(name):
         resolve_source(name)  # raises the one-line error: unknown name or missing file
-    if isinstance(seed, bool) or int(seed) != seed or seed < 0:
-        raise ParameterError(f"--seed {seed}: must be a non-negative integer")
-    if isinstance(scale, bool) or int(scale) != scale or scale < 1:
-        raise ParameterError(f"--scale {scale}: must be a whole number >= 1 "
-                             "(1 = full population, 100 = 1:100)")
+    if isinstance(seed, bool) or int(seed) != seed or not 0 <= seed <= MAX_SEED:
+        raise ParameterError(f"--seed {seed}: must be a non-negative integer <= {MAX_SEED}")
+    if isinstance(scale, bool) or int(scale) != scale or not 1 <= scale <= MAX_SCALE:
+        raise ParameterError(f"--scale {scale}: must be a whole number >= 1 and <= "
+                             f"{MAX_SCALE:,} (1 = full population, 100 = 1:100)")
     return name
 
 

@@ -34,6 +34,14 @@ from narcosim.model.distribution import Distribution
 from narcosim.model.people import People
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
+from narcosim.scenario.limits import (
+    MAX_SCALE,
+    MAX_TOML_BYTES,
+    MAX_TOML_DEPTH,
+    horizon_problem,
+    max_depth,
+    number_problems,
+)
 from narcosim.scenario.lines import dotted, key_lines, line_of
 from narcosim.scenario.model import Scenario
 from narcosim.scenario.refs import WorldRefs
@@ -207,6 +215,13 @@ def _check_dates(data: dict[str, Any]) -> dict[tuple, str]:
     s_start, s_end = pair(info)
     if s_start and s_end and s_end < s_start:
         out[("scenario", "end")] = f"end {s_end} is before start {s_start}"
+    outside = horizon_problem(s_start, s_end)
+    if outside is not None:
+        out[("scenario", outside[0])] = outside[1]
+    scale = info.get("scale") if isinstance(info, dict) else None
+    if isinstance(scale, int) and not isinstance(scale, bool) and scale > MAX_SCALE:
+        out[("scenario", "scale")] = (f"{scale} is above {MAX_SCALE:,}: small states would "
+                                      "have no agents")
     horizon_start = s_start or Scenario.model_fields["scenario"].annotation.model_fields[
         "start"].default
     horizon_end = s_end or Scenario.model_fields["scenario"].annotation.model_fields[
@@ -322,8 +337,17 @@ def check_text(text: str, filename: str = "<scenario>",
     Returns:
         ``(scenario, problems)``; ``scenario`` is None unless ``problems`` is empty.
     """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_TOML_BYTES:
+        return None, [Problem(0, "file", f"{size:,} bytes; a scenario file may hold at most "
+                                         f"{MAX_TOML_BYTES:,}", filename)]
+    if max_depth(text) > MAX_TOML_DEPTH:
+        return None, [Problem(0, "toml", f"arrays or tables nested more than {MAX_TOML_DEPTH} "
+                                         "levels deep", filename)]
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        return None, [Problem(0, "toml", "nested too deeply to read", filename)]
     except tomllib.TOMLDecodeError as error:
         line, message = parse_error_line(error)
         if line == 0:
@@ -337,6 +361,7 @@ def check_text(text: str, filename: str = "<scenario>",
         found.update(_pydantic_problems(error, data))
     found.update(_check_dates(data))
     found.update(_check_parameters(data))
+    found.update(number_problems(data))  # nan, inf and 1e308 in any key, over other messages
     if refs is not None:
         found.update(_check_targets(data, refs))
     lines = key_lines(text)
