@@ -32,7 +32,7 @@ from narcosim.calibrate.deaths import DeathTargets, death_targets, fit_table, na
 from narcosim.calibrate.targets import southwest_seizures
 from narcosim.errors import DataValidationError, ParameterError, StoreError
 from narcosim.model.people import DEATH_KEYS
-from narcosim.run.folder import MANIFEST, RESULTS, read_run_folder
+from narcosim.run.folder import MANIFEST, RESULTS, read_run_folder, verify_ensemble_files
 
 ENSEMBLE = "ensemble.json"
 """The manifest of an ensemble folder (see :mod:`narcosim.run.ensemble`)."""
@@ -91,6 +91,7 @@ def _ensemble_members(folder: Path) -> tuple[dict[str, Any], tuple[Path, ...]]:
     for path in files:
         if not path.is_file():
             raise StoreError(f"ensemble folder {folder} lacks member file {path.name}")
+    verify_ensemble_files(folder, meta)  # a swapped or truncated member or band file
     return meta, files
 
 

@@ -241,18 +241,21 @@ class RunFolder:
                 or sha256_file(self.path / name) != info.get("sha256")]
 
 
-def read_run_folder(path: Path) -> RunFolder:
-    """Read a complete run folder.
+def read_run_folder(path: Path, verify: bool = True) -> RunFolder:
+    """Read a complete run folder, checking its files against the manifest's sha256.
 
     Args:
         path: The folder.
+        verify: Check every output file's sha256 against the manifest (a swapped or
+            truncated file is refused).
 
     Returns:
         The manifest and summary, with the results readable on demand.
 
     Raises:
-        StoreError: No such folder, a file is missing or unreadable, or the manifest does
-            not say the run is complete.
+        StoreError: No such folder, a file is missing or unreadable, the manifest does
+            not say the run is complete or records no outputs, or a file's sha256 differs
+            from the one recorded.
     """
     path = Path(path)
     if not path.is_dir():
@@ -264,13 +267,64 @@ def read_run_folder(path: Path) -> RunFolder:
     summary = _read_json(path, SUMMARY)
     if not (path / RESULTS).is_file():
         raise StoreError(f"run folder {path} has no {RESULTS}")
-    return RunFolder(path, manifest, summary)
+    folder = RunFolder(path, manifest, summary)
+    if verify:
+        outputs = manifest.get("outputs")
+        if not isinstance(outputs, dict) or RESULTS not in outputs \
+                or not all(isinstance(v, dict) for v in outputs.values()):
+            raise StoreError(f"{path / MANIFEST}: no sha256 recorded for {RESULTS}; the "
+                             "folder cannot be verified")
+        bad = folder.verify()
+        if bad:
+            raise StoreError(f"run folder {path}: {bad[0]} does not match the sha256 in "
+                             f"{MANIFEST} (changed or damaged after the run); rerun it")
+    return folder
 
 
 def _read_json(folder: Path, name: str) -> dict[str, Any]:
     try:
-        return json.loads((folder / name).read_text(encoding="utf-8"))
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise StoreError(f"run folder {folder} has no {name}") from None
+    except RecursionError:
+        raise StoreError(f"{folder / name}: JSON nested too deeply") from None
     except (OSError, ValueError) as error:
-        raise StoreError(f"{folder / name}: cannot read JSON ({error})") from None
+        raise StoreError(f"{folder / name}: cannot read JSON "
+                         f"({str(error).splitlines()[0] if str(error) else error!r})") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{folder / name}: expected a JSON object, found "
+                         f"{type(data).__name__}")
+    return data
+
+
+def verify_ensemble_files(folder: Path, meta: dict[str, Any]) -> None:
+    """Check an ensemble folder's files against the sha256 its ``ensemble.json`` records.
+
+    Checks every member file (``runs/<file>``) and the band files the metadata lists.
+
+    Args:
+        folder: The ensemble folder.
+        meta: Its ``ensemble.json``.
+
+    Raises:
+        StoreError: A listed file is missing, has no sha256 recorded, or differs from it.
+    """
+    folder = Path(folder)
+    records: list[tuple[Path, Any]] = []
+    members = meta.get("members")
+    for member in members if isinstance(members, list) else []:
+        if not isinstance(member, dict):
+            raise StoreError(f"{folder}: ensemble.json lists a member that is not an object")
+        records.append((folder / "runs" / str(member.get("file")), member.get("sha256")))
+    for key in ("bands", "bands_annual"):
+        band = meta.get(key)
+        if isinstance(band, dict) and band.get("file"):
+            records.append((folder / str(band["file"]), band.get("sha256")))
+    for path, digest in records:
+        if not isinstance(digest, str):
+            raise StoreError(f"ensemble folder {folder}: no sha256 recorded for {path.name}")
+        if not path.is_file():
+            raise StoreError(f"ensemble folder {folder} lacks {path.name}")
+        if sha256_file(path) != digest:
+            raise StoreError(f"ensemble folder {folder}: {path.name} does not match the "
+                             "sha256 in ensemble.json (changed or damaged); rerun the ensemble")
