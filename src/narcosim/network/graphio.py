@@ -323,4 +323,5 @@ def read_graph(path: Path, directed: bool | None = None) -> nx.Graph:
         g = g.to_directed()
     elif directed is False and g.is_directed():
         g = g.to_undirected()
-    return nx.relabel_nodes(g, {n: str(n) for n in g if not isinstance(n, str)})
+    mapping = {n: str(n) for n in g if not isinstance(n, str)}
+    return nx.relabel_nodes(g, mapping) if mapping else g
