@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from narcosim.errors import NarcosimError, ParameterError
+from narcosim.scenario.limits import MAX_WORKERS
 
 BACKENDS: tuple[str, ...] = ("local", "dask")
 #: Seconds to wait for a scheduler to accept a connection (a guess: long enough on a LAN).
@@ -42,13 +43,15 @@ def check_backend_args(backend: str, workers: int | None, scheduler: str | None)
     """Check backend, worker count and scheduler address before anything starts.
 
     Raises:
-        ParameterError: Unknown backend, workers below 1, or a scheduler with the local pool.
+        ParameterError: Unknown backend, workers outside 1 to
+            :data:`~narcosim.scenario.limits.MAX_WORKERS`, or a scheduler with the local pool.
     """
     if backend not in BACKENDS:
         raise ParameterError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers
-                                or workers < 1):
-        raise ParameterError(f"--workers {workers}: must be a whole number >= 1")
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise ParameterError(f"--workers {workers}: must be a whole number >= 1 and <= "
+                             f"{MAX_WORKERS}")
     if scheduler is not None and backend != "dask":
         raise ParameterError(f"--scheduler {scheduler}: needs --backend dask")
     if scheduler is not None:
