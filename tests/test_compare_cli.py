@@ -158,6 +158,9 @@ def test_compare_page_offline_in_chromium(cli_comparison, capsys):
         ceac = page.evaluate("""() => document.getElementById('ceac').data.map(
             t => t.meta.arm)""")
         pairs = page.locator("#pairwise-table tbody tr").count()
+        scales = page.evaluate("""() => [0, 1].map(i => {
+            const t = document.getElementById('map-' + i).data[0];
+            return [t.zmin, t.zmax, t.colorbar.title.text]; })""")
         rows = page.locator("#gained-table tr[data-level='field office']")
         listed = [rows.nth(i).get_attribute("data-key") for i in range(rows.count())]
         assert view.blocked == []
@@ -166,6 +169,8 @@ def test_compare_page_offline_in_chromium(cli_comparison, capsys):
     assert embedded == data
     assert plane == [["surge", RUNS], ["naloxone", RUNS]] and drawn_points == 2 * RUNS
     assert ceac == ["status_quo", "surge", "naloxone"] and pairs == 1
+    assert scales[0] == scales[1] and scales[0][0] == -scales[0][1]  # one diverging scale
+    assert "per 100k" in scales[0][2]
     assert listed == gained
     [surge] = bars  # naloxone moves no supply: left out of the supply charts, and said so
     assert surge["arm"] == "surge"

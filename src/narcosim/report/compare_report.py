@@ -27,6 +27,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -117,19 +118,47 @@ def _supply_arms(summary: pd.DataFrame, arms: list[str]) -> list[str]:
             if (flows[flows["arm"] == a][["mean", "p5", "p95"]].abs() > 0).any(axis=None)]
 
 
-def _state_map(summary: pd.DataFrame, arm: str, title: str) -> go.Figure:
+def state_population(population: pd.DataFrame, year: int) -> tuple[int, dict[str, float]]:
+    """Residents by state in ``year`` (the nearest year the atlas has), from ``population``."""
+    years = sorted(int(y) for y in population["year"].unique())
+    use = min(years, key=lambda y: (abs(y - year), -y))
+    rows = population[population["year"] == use]
+    return use, {str(k): float(v) for k, v in zip(rows["state_abbr"], rows["population"],
+                                                  strict=True)}
+
+
+def _state_rates(summary: pd.DataFrame, arm: str, residents: dict[str, float]) -> pd.DataFrame:
     rows = summary[(summary["arm"] == arm) & (summary["measure"] == "expected_deaths_averted")
                    & (summary["level"] == "state") & (summary["drug"] == "all_drugs")]
-    peak = float(rows["mean"].abs().max()) if len(rows) else 1.0
-    peak = peak or 1.0
+    rows = rows[rows["key"].isin(list(residents))]
+    rate = rows["mean"].to_numpy(float) / rows["key"].map(residents).to_numpy(float) * 1e5
+    return pd.DataFrame({"key": rows["key"].tolist(), "rate": rate})
+
+
+def _state_map(rates: pd.DataFrame, arm: str, title: str, peak: float, year: int
+               ) -> go.Figure:
     fig = go.Figure(go.Choropleth(
-        locations=rows["key"].tolist(), z=rows["mean"].tolist(), locationmode="USA-states",
-        colorscale="RdBu", zmid=0, zmin=-peak, zmax=peak, meta={"arm": arm, "chart": "map"},
-        colorbar={"title": "averted"},
-        hovertemplate="%{location}: %{z:,.3r} expected deaths averted<extra></extra>"))
-    fig.update_layout(title=f"{title}: expected deaths averted by state (all drugs, mean)",
+        locations=rates["key"].tolist(), z=[round_sig(v) for v in rates["rate"]],
+        locationmode="USA-states", colorscale="RdBu", zmid=0, zmin=-peak, zmax=peak,
+        meta={"arm": arm, "chart": "map"}, colorbar={"title": "averted<br>per 100k"},
+        hovertemplate="%{location}: %{z:,.3r} expected deaths averted per 100,000 "
+                      "residents<extra></extra>"))
+    fig.update_layout(title=f"{title} (per 100,000, {year} population)",
                       geo={"scope": "usa"}, height=380, margin={"l": 0, "r": 0, "t": 40, "b": 0})
     return fig
+
+
+def _maps(data: dict[str, Any], summary: pd.DataFrame, population: pd.DataFrame,
+          titles: dict[str, str]) -> str:
+    """Per-capita maps of every arm on one shared, diverging colour scale."""
+    year, residents = state_population(population, int(data["window"]["to"][:4]))
+    arms = list(data["arms"][1:])
+    rates = {arm: _state_rates(summary, arm, residents) for arm in arms}
+    peak = max([float(np.nanmax(np.abs(r["rate"]))) for r in rates.values() if len(r)]
+               + [0.0]) or 1.0
+    figures = [_state_map(rates[arm], arm, titles[arm], peak, year) for arm in arms]
+    return "".join(f'<div class="map">{_figure(fig, f"map-{i}")}</div>'
+                   for i, fig in enumerate(figures))
 
 
 def _header(data: dict[str, Any], titles: dict[str, str]) -> str:
@@ -239,7 +268,7 @@ def _enforcement(data: dict[str, Any], titles: dict[str, str]) -> str:
 
 
 def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson: str,
-                          members: pd.DataFrame) -> str:
+                          members: pd.DataFrame, population: pd.DataFrame) -> str:
     """Render the comparison page.
 
     Args:
@@ -247,6 +276,7 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
         summary: ``comparison.parquet``'s rows.
         topojson: The ``usa_110m`` TopoJSON text for the maps.
         members: ``comparison_members.parquet``'s rows (the cost-effectiveness plane).
+        population: The atlas ``population`` table (per-capita maps).
 
     Returns:
         The HTML text.
@@ -268,8 +298,7 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
     still = [titles[a] for a in arms if a not in moved]
     unmoved = (f"<p class=\"note\" id=\"no-supply-change\">No change in supply in any member: "
                f"{_e(', '.join(still))} (not shown in the supply charts).</p>" if still else "")
-    maps = "".join(f'<div class="map">{_figure(_state_map(summary, arm, titles[arm]), f"map-{i}")}'
-                   "</div>" for i, arm in enumerate(arms))
+    maps = _maps(data, summary, population, titles)
     numbers = json.dumps(data, allow_nan=False).replace("</", "<\\/")
     title = (f"narcosim comparison: {', '.join(titles[a] for a in arms)} vs "
              f"{titles[data['baseline']]}")
@@ -295,6 +324,8 @@ deaths averted, n/a where none are averted.</p>
 {_figure(deaths, "deaths-averted-chart")}
 {decisions_section(data, members, _figure)}
 <h2>Deaths averted by state</h2>
+<p class="note">Expected deaths averted per 100,000 residents, all drugs, mean over members; one
+colour scale for every scenario (blue: deaths averted, red: more deaths).</p>
 <div class="maps">{maps}</div>
 <h2>Supply displaced</h2>
 <p class="note">Change in kilograms against the baseline, drug by drug (a kilogram of fentanyl
@@ -336,7 +367,8 @@ def write_compare_report(out_dir: Path, data: dict[str, Any], summary: pd.DataFr
             members = pd.read_parquet(Path(out_dir) / MEMBERS_PARQUET)
         except (OSError, ValueError) as error:
             raise StoreError(f"cannot read {Path(out_dir) / MEMBERS_PARQUET}: {error}") from None
-    page = render_compare_report(data, summary, usa_topojson(atlas), members)
+    page = render_compare_report(data, summary, usa_topojson(atlas), members,
+                                 atlas.table("population"))
     target = Path(out_dir) / COMPARE_HTML
     tmp = target.with_name(f".{COMPARE_HTML}.tmp-{os.getpid()}")
     try:

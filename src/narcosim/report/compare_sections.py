@@ -153,7 +153,8 @@ def _cost_text(cost: Mapping[str, Any], kind: str) -> str:
 def _value_text(value: Any, units: str = "") -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return _e(value)
-    text = str(value) if isinstance(value, int) and abs(value) < 10_000 else fmt_number(value)
+    whole = float(value).is_integer() and abs(value) < 10_000  # counts, weeks, years
+    text = str(int(value)) if whole else fmt_number(value)
     return _e(text + (f" {units}" if units else ""))
 
 
