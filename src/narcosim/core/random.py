@@ -199,15 +199,14 @@ class Stream:
         """
         keys_a = self._claim_all(step, keys)
         counts_a = np.asarray(counts, dtype=np.int64).ravel()
-        if len(keys_a) != counts_a.size or np.any(counts_a < 0):
+        if len(keys_a) != counts_a.size or (counts_a.size and counts_a.min() < 0):
             raise ValueError(f"stream {self.name!r}: one non-negative count per key needed")
-        lo = np.array([k & _MASK32 for k in keys_a], dtype=np.int64)
-        hi = np.array([k >> 32 for k in keys_a], dtype=np.int64)
-        return _kernel().fill_segments(self._run, step + 1, lo, hi, counts_a, _HALF_ULP)
+        return _kernel().fill_segments(self._run, step + 1, np.array(keys_a, dtype=np.uint64),
+                                       counts_a, _HALF_ULP)
 
     def _uniform(self, step: int, slots: npt.ArrayLike | None, shape: tuple[int, ...], key: Any):
-        if slots is None:
-            return self.random(step, np.arange(int(np.prod(shape))), key).reshape(shape)
+        if slots is None:  # the cells as slots 0..n-1
+            return self.fill(step, np.empty(int(np.prod(shape))), key).reshape(shape)
         return self.random(step, slots, key)
 
     def bernoulli(
@@ -225,11 +224,12 @@ class Stream:
     ) -> IntArray:
         """Poisson counts with mean ``lam``, per slot, or per cell of ``lam`` if no slots."""
         lam_a = np.asarray(lam, dtype=float)
-        if np.any(lam_a < 0) or np.any(np.isnan(lam_a)):
+        if lam_a.size and not lam_a.min() >= 0:  # a negative mean, or NaN
             raise ValueError(f"stream {self.name!r}: Poisson means must be >= 0")
         u = self._uniform(step, slots, lam_a.shape, key)
-        flat = np.ascontiguousarray(np.broadcast_to(lam_a, u.shape)).ravel()
-        return _kernel().poisson(u.ravel(), flat).reshape(u.shape)  # = poisson_ppf(u, lam)
+        if lam_a.shape != u.shape or not lam_a.flags.c_contiguous:
+            lam_a = np.ascontiguousarray(np.broadcast_to(lam_a, u.shape))
+        return _kernel().poisson(u.ravel(), lam_a.ravel()).reshape(u.shape)  # poisson_ppf
 
     def binomial(
         self,

@@ -187,16 +187,18 @@ def gather(run: np.ndarray, step1: int, key_lo: int, key_hi: int, idx: np.ndarra
 
 
 @njit(cache=True)
-def fill_segments(run: np.ndarray, step1: int, keys_lo: np.ndarray, keys_hi: np.ndarray,
-                  counts: np.ndarray, shift: float) -> np.ndarray:
-    """The first ``counts[j]`` uniforms of key ``j``'s generator, for every ``j``, end to end."""
+def fill_segments(run: np.ndarray, step1: int, keys: np.ndarray, counts: np.ndarray,
+                  shift: float) -> np.ndarray:
+    """The first ``counts[j]`` uniforms of each key ``keys[j]`` (uint64), end to end."""
     total = 0
     for j in range(counts.shape[0]):
         total += counts[j]
     out = np.empty(total)
     start = 0
     for j in range(counts.shape[0]):
-        fill(run, step1, keys_lo[j], keys_hi[j], out[start:start + counts[j]], shift)
+        lo = np.int64(keys[j] & _MASK32)
+        hi = np.int64(keys[j] >> np.uint64(32))
+        fill(run, step1, lo, hi, out[start:start + counts[j]], shift)
         start += counts[j]
     return out
 

@@ -62,6 +62,9 @@ STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
 #: od_fentanyl: a normalising constant, not behaviour.
 FENTANYL_REFERENCE = 1.0
 DAYS_PER_YEAR = 365.25
+#: The supply drug whose availability draws each group's newcomers.
+_DRUG_OF_GROUP = np.array([SUPPLY_DRUGS.index(d) for d in
+                           ("fentanyl", "methamphetamine", "cocaine")])
 #: For each drug bit, which of the masks 1..7 include it (a column, to broadcast over states).
 _HAS = {bit: (np.arange(1, N_MASKS) & bit > 0)[:, None] for bit in (OPIOID, METH, COCAINE)}
 
@@ -158,6 +161,7 @@ class People(Module):
         self.s_programme_treatment = self.stream("programme_treatment")
         self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
         self._care_cache: tuple[tuple[Any, ...], tuple[tuple[float, ...], int]] | None = None
+        self._lethal_cache: dict[float, float] = {}
         self.died = np.zeros(0, dtype=np.int64)
         self.died_fentanyl = np.zeros(0, dtype=bool)
         self.last: dict[str, np.ndarray] = {}
@@ -186,15 +190,14 @@ class People(Module):
         if total == 0:
             return
         groups = np.repeat(g_idx, n)
-        slots = self.agents.add(total, state=np.repeat(s_idx, n))
-        rel = slots - slots[0]
-        u_meth = self.s_init.random(step, rel, key=0)
-        u_coc = self.s_init.random(step, rel, key=1)
-        u_nal = self.s_init.random(step, rel, key=2)
-        self.agents["group"][slots] = groups
-        self.agents["meth_u"][slots] = u_meth
-        self.agents["coc_u"][slots] = u_coc
-        self.agents["nal_u"][slots] = u_nal
+        slots = self.agents.add(total, state=np.repeat(s_idx, n))  # consecutive slots
+        # keys 0, 1, 2 at relative slots 0..total-1: co-use of meth, of cocaine, naloxone
+        u = self.s_init.random_segments(step, (0, 1, 2), (total, total, total))
+        new = slice(int(slots[0]), int(slots[0]) + total)
+        self.agents["group"][new] = groups
+        self.agents["meth_u"][new] = u[:total]
+        self.agents["coc_u"][new] = u[total:2 * total]
+        self.agents["nal_u"][new] = u[2 * total:]
 
     def meth_among_oud(self, year: float) -> float:
         """Share of people with OUD who also use methamphetamine in a (fractional) year."""
@@ -231,6 +234,13 @@ class People(Module):
                 * len(self.states) + a["state"][which])
 
     # ------------------------------------------------------------------ hazards
+    def _lethal_share(self, year: float) -> float:
+        """:func:`~narcosim.model.potency.lethal_share` of one year, remembered per year."""
+        share = self._lethal_cache.get(year)
+        if share is None:
+            share = self._lethal_cache[year] = float(lethal_share(np.array([year]))[0])
+        return share
+
     def _year_index(self, ti: int) -> int:
         """Row of :attr:`population` for step ``ti`` (the first or last year outside them)."""
         year = int(self.sim.timeline.years[ti]) - self.first_year
@@ -269,7 +279,7 @@ class People(Module):
         # constant elasticity of the fentanyl hazard to local fentanyl supply (fitted, with
         # its interval); heroin's share of the opioid hazard falls as fentanyl displaces it
         exposure = (np.maximum(fent, 0.0) / FENTANYL_REFERENCE) ** p.fentanyl_elasticity
-        potency = 1.0 + p.potency_gamma * float(lethal_share(np.array([year]))[0])
+        potency = 1.0 + p.potency_gamma * self._lethal_share(year)
         unit_meth = (meth / STIMULANT_REFERENCE["methamphetamine"]) ** p.stimulant_elasticity
         unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.stimulant_elasticity
         n_s = len(self.states)
@@ -283,7 +293,8 @@ class People(Module):
         using[2] = np.where(_HAS[METH], unit_meth, 0.0)
         using[3] = np.where(_HAS[COCAINE], unit_coc, 0.0)
         comp[:, TREATMENT] = comp[:, USING] * p.moud_risk_multiplier
-        comp[FENTANYL_COMPONENTS] *= self.fentanyl_factor
+        if (self.fentanyl_factor != 1.0).any():  # test strips; x * 1.0 is x otherwise
+            comp[FENTANYL_COMPONENTS] *= self.fentanyl_factor
         return comp.reshape(len(COMPONENTS), -1) * dt_weeks
 
     # ------------------------------------------------------------------ step
@@ -365,7 +376,9 @@ class People(Module):
         hf_cell = by_comp[FENTANYL_COMPONENTS].sum(axis=0)
         # each cell's overdose probability with and without tolerance, as numpy computed it
         # per agent (-expm1(-h), h multiplied first where tolerance is lost)
-        p_cell = np.stack([-np.expm1(-h_cell), -np.expm1(-(h_cell * p.tolerance_loss_multiplier))])
+        p_cell = np.empty((2, h_cell.size))
+        np.negative(np.expm1(-h_cell), out=p_cell[0])
+        np.negative(np.expm1(-(h_cell * p.tolerance_loss_multiplier)), out=p_cell[1])
         fent_cell = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)
         u_od = self._raw_uniforms(self.s_overdose, ti, 0)
         u_care = self._raw_uniforms(self.s_care, ti, 1)
@@ -434,9 +447,7 @@ class People(Module):
         """Replace those who left, more where supply is plentiful."""
         ref = avail.mean(axis=1, keepdims=True)
         ratio = np.divide(avail, ref, out=np.ones_like(avail), where=ref > 0)
-        drug_of_group = np.array([SUPPLY_DRUGS.index(d) for d in
-                                  ("fentanyl", "methamphetamine", "cocaine")])
-        factor = np.clip(ratio[drug_of_group], 1e-6, None) ** self.pars.initiation_elasticity
+        factor = np.maximum(ratio[_DRUG_OF_GROUP], 1e-6) ** self.pars.initiation_elasticity
         lam = self.exits * factor * self.initiation_factor[None, :]
         self.exits = np.zeros_like(self.exits)
         new = self.s_entry.poisson(ti, lam)

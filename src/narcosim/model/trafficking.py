@@ -123,8 +123,14 @@ class Trafficking(Module):
         from narcosim.model import trafficking_kernel
 
         self._kernel = trafficking_kernel
-        world = self.inputs.world
         n_ops, n_d = self.inputs.n_ops, len(SUPPLY_DRUGS)
+        #: Operator, drug and index of each (operator, drug) key, operator-major.
+        self._key_op = np.repeat(np.arange(n_ops), n_d)
+        self._key_drug = np.tile(np.arange(n_d), n_ops)
+        self._keys = np.arange(n_ops * n_d)
+        self._allowed_key = self.allowed[self._key_op]
+        self._log_corridor_cache: dict[int, np.ndarray] = {}
+        world = self.inputs.world
         self.risk = PerceivedRisk(self.group_of, len(world.ports), self.pars.risk_alpha,
                                   self.pars.risk_beta, self.pars.risk_time_weight)
         self.s_size = self.stream("load_size")
@@ -175,9 +181,7 @@ class Trafficking(Module):
         shift = np.zeros(stock.size)
         shift[has] = np.log(mean_kg[has]) - sigma**2 / 2
         sizes = np.exp(np.repeat(shift, n_max) + sigma * special.ndtri(u))
-        n, kg = self._kernel.ship(sizes, n_max, stock)
-        within = np.arange(sizes.size) - np.repeat(np.cumsum(n_max) - n_max, n_max)
-        return sizes[within < np.repeat(n, n_max)], n, kg
+        return self._kernel.ship(sizes, n_max, stock)
 
     def step(self) -> None:
         """Send this week's loads, seize some, deliver the rest to the hubs.
@@ -191,7 +195,6 @@ class Trafficking(Module):
         production = sim.modules["production"]
         fitted = inputs.fitted
         fy = fitted.fy_index(int(sim.timeline.fiscal_years[ti]))
-        n_ops, n_d = inputs.n_ops, len(SUPPLY_DRUGS)
         fo_of_port = inputs.port_fo
         risk = self.risk.risk()
         base_u = (np.log(inputs.port_traffic_share)[None, :]
@@ -199,33 +202,38 @@ class Trafficking(Module):
                   - self.pars.risk_aversion * risk)
         p_port = _unit(self.pars.ofo_interdiction * self.port_pressure[None, :]
                        * np.where(self.corrupt, self.pars.corruption_factor, 1.0))
-        key_op = np.repeat(np.arange(n_ops), n_d)
-        key_drug = np.tile(np.arange(n_d), n_ops)
+        key_op, key_drug, keys = self._key_op, self._key_drug, self._keys
         kg, n, sent_kg = self._loads(ti, production.stock.ravel(),
                                      fitted.shipment_kg[key_drug, fy])
         production.stock -= sent_kg.reshape(production.stock.shape)
         if self._extra:
             kg, n = self._add_extra(kg, n, production)
-        keys = np.arange(n_ops * n_d)
         key = np.repeat(keys, n)
-        util = base_u[key_op] + np.log(fitted.corridor_weight[:, fy])[:, fo_of_port][key_drug]
-        probs = choice_probabilities(util, self.allowed[key_op])
+        util = base_u[key_op] + self._log_corridor(fy)
+        probs = choice_probabilities(util, self._allowed_key)
         cum = np.cumsum(probs, axis=1)
         total = cum[:, -1:]
         sent = n > 0
         if np.any(total[sent] <= 0):
             raise ParameterError(f"stream {self.s_route.name!r}: choice probabilities sum "
                                  "to zero")
-        # Stream.choice per key: searchsorted(cum / total, u, "right"), as a count
+        # Stream.choice per key: searchsorted(cum / total, u, "right"), in the kernel
         cum /= np.where(total > 0, total, 1.0)
         u_route = self.s_route.random_segments(ti, keys[sent], n[sent])
-        port = np.minimum((cum[key] <= u_route[:, None]).sum(axis=1), probs.shape[1] - 1)
-        op, drug = key_op[key], key_drug[key]
-        ofo = self.s_ofo.random_segments(ti, keys, n) < p_port[op, port]
-        p_patrol = _unit(fitted.usbp_prob[drug] * self.corridor_pressure[fo_of_port[port]])
-        usbp = (self.s_usbp.random_segments(ti, keys, n) < p_patrol) & ~ofo
+        u_ofo = self.s_ofo.random_segments(ti, keys, n)
+        u_usbp = self.s_usbp.random_segments(ti, keys, n)
+        port, ofo, usbp, op, drug = self._kernel.cross(
+            key, cum, u_route, u_ofo, u_usbp, key_op, key_drug, p_port, fitted.usbp_prob,
+            self.corridor_pressure, fo_of_port)
         self._settle({"op": op, "drug": drug, "kg": kg, "port": port, "ofo": ofo,
                       "usbp": usbp})
+
+    def _log_corridor(self, fy: int) -> np.ndarray:
+        """Log corridor weight of each (operator, drug) key's drug at each port, per year."""
+        if fy not in self._log_corridor_cache:
+            weight = np.log(self.inputs.fitted.corridor_weight[:, fy])[:, self.inputs.port_fo]
+            self._log_corridor_cache[fy] = weight[self._key_drug]
+        return self._log_corridor_cache[fy]
 
     def _add_extra(self, kg: np.ndarray, n: np.ndarray, production: Any
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -249,36 +257,19 @@ class Trafficking(Module):
         n_fo, n_ports = len(inputs.world.field_offices), len(inputs.world.ports)
         seized = loads["ofo"] | loads["usbp"]
         self.risk.update(loads["op"], loads["port"], seized)
-        fo = inputs.port_fo[loads["port"]]
-        comp = np.where(loads["ofo"], 0, 1)
-        cell = (loads["drug"] * n_fo + fo) * 2 + comp
-        size = n_d * n_fo * 2
-        kg_seized = np.bincount(cell[seized], loads["kg"][seized], minlength=size)
-        ev_seized = np.bincount(cell[seized], minlength=size)
-        passed = ~seized
         shape = self.arrivals.shape
-        hub = inputs.port_hub[loads["port"][passed]]
-        kg = loads["kg"][passed]
-        keep = 1.0 - self.hub_diversion[hub]
-        op_drug = (loads["op"][passed] * shape[1] + loads["drug"][passed]) * shape[2]
-        # np.bincount sums each cell in load order from zero, as np.add.at on zeros did
-        arrivals = np.bincount(op_drug + hub, kg * keep, minlength=int(np.prod(shape)))
-        if self.hub_diversion.any():  # otherwise the diverted part adds 0.0 everywhere
-            alt = self.port_hub_alt[loads["port"][passed]]
-            np.add.at(arrivals, op_drug + alt, kg * (1.0 - keep))
+        kg_seized, ev_seized, arrivals, seized_drug, crossing, op_port, passed = (
+            self._kernel.settle(loads["op"], loads["drug"], loads["kg"], loads["port"],
+                                loads["ofo"], loads["usbp"], inputs.port_fo, inputs.port_hub,
+                                self.port_hub_alt, self.hub_diversion, shape[0], n_d, n_fo))
         self.arrivals = arrivals.reshape(shape)
-        self.seized_total += np.bincount(loads["drug"][seized], loads["kg"][seized],
-                                         minlength=n_d)
+        self.seized_total += seized_drug
         self.last = {
             "seized_kg": kg_seized.reshape(n_d, n_fo, 2),
             "seized_events": ev_seized.reshape(n_d, n_fo, 2),
-            "crossing_kg": np.bincount(loads["drug"] * n_ports + loads["port"], loads["kg"],
-                                       minlength=n_d * n_ports).reshape(n_d, n_ports),
-            "operator_port_kg": np.bincount(loads["op"] * n_ports + loads["port"], loads["kg"],
-                                            minlength=inputs.n_ops * n_ports
-                                            ).reshape(inputs.n_ops, n_ports),
-            "passed_kg": np.bincount(loads["drug"][passed], loads["kg"][passed],
-                                     minlength=n_d),
+            "crossing_kg": crossing.reshape(n_d, n_ports),
+            "operator_port_kg": op_port.reshape(inputs.n_ops, n_ports),
+            "passed_kg": passed,
         }
         self.loads = loads
 
