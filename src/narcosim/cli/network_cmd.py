@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from narcosim.network.graphio import parse_formats, write_csv_atomic, write_grap
 from narcosim.network.keyplayer import key_players
 from narcosim.network.metrics import communities, gould_fernandez, network_summary, node_metrics
 from narcosim.network.recovery import workforce_recovery
+from narcosim.network.scenario import GROUP_TARGETS, removal_scenario, write_scenario
 from narcosim.network.sources import analysed_graph, cartel_tables, export_graphs
 from narcosim.world import World
 
@@ -283,3 +285,48 @@ def disrupt_cmd(
                    f"{rows[0]['year']}: " + ", ".join(
                        f"{r['year']} {r['ratio']:.1%}" for r in rows) + " of the baseline",
                    markup=False, soft_wrap=True)
+
+
+@network_app.command("scenario")
+def scenario_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Scenario TOML file to write.")],
+    strategy: Annotated[str, typer.Option(
+        "--strategy", help="name, keyplayer, betweenness or degree.")] = "name",
+    names: Annotated[str | None, typer.Option(
+        "--names", help="Groups to remove (strategy name), comma separated.")] = None,
+    count: Annotated[int, typer.Option("--count", help="Groups to remove by rank.")] = 5,
+    start: Annotated[str, typer.Option("--start", help="Removal date (YYYY-MM-DD).")] = (
+        "2024-01-15"),
+    release: Annotated[float, typer.Option(
+        "--release-probability", help="Probability Mexico releases each captive.")] = 0.0,
+    succession: Annotated[int, typer.Option(
+        "--succession-weeks", help="Weeks until a successor takes over.")] = 26,
+    seed: SeedOption = 0,
+    store: StoreOption = None,
+) -> None:
+    """Write a scenario that removes alliance-network groups from the supply model.
+
+    Groups that are supply-model operators (Sinaloa, CJNG, Los Chapitos, Caborca) become
+    leader removals; run the file through `narcosim compare status_quo FILE` for deaths averted.
+    """
+    if strategy not in ("name", "keyplayer", "betweenness", "degree"):
+        raise ParameterError(f"unknown strategy {strategy!r} for a scenario; known: name, "
+                             "keyplayer, betweenness, degree")
+    try:
+        day = date.fromisoformat(start)
+    except ValueError:
+        raise ParameterError(f"--start {start!r}: write a date as YYYY-MM-DD") from None
+    g = analysed_graph("alliances", None, store)
+    name_list = [x for x in (names or "").split(",") if x.strip()]
+    if strategy == "name" and not name_list:
+        raise ParameterError("--strategy name needs --names")
+    result = disrupt(g, strategy, count=None if strategy == "name" else count,
+                     names=name_list, seed=seed)
+    removed = [str(n) for n in result.removed]
+    text = removal_scenario(removed, {n: _label(g, n) for n in removed}, day,
+                            release_probability=release, succession_weeks=succession)
+    write_scenario(text, out)
+    mapped = [_label(g, n) for n in removed if n in GROUP_TARGETS]
+    _out.print(f"wrote {out}: leader removals of {'; '.join(mapped)} "
+               f"({len(removed) - len(mapped)} other groups are not supply-model operators); "
+               f"run: narcosim compare status_quo {out}", markup=False, soft_wrap=True)
