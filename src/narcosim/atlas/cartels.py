@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from narcosim.atlas.reader import fail_at, known, nonblank, numbers, read_csv, require_rows
+from narcosim.atlas.reader import (
+    duplicates,
+    fail_at,
+    known,
+    nonblank,
+    numbers,
+    read_csv,
+    require_rows,
+)
 
 CARTEL_DIR = "cartels_mexico"
 NODES_FILE = "BACRIM2020_Nodes.csv"
@@ -54,6 +62,8 @@ def _read_edges(source: Path, filename: str, nodes: set[str]) -> pd.DataFrame:
     loop = node == rnode
     if loop.any():
         raise fail_at(frame, loop.idxmax(), "RNode", f"self-tie of {node[loop.idxmax()]!r}")
+    # a repeated directed tie would vanish in symmetrise (max of both directions)
+    duplicates(frame, pd.DataFrame({"node": node, "rnode": rnode}), "RNode", "tie")
     return pd.DataFrame({"node": node, "rnode": rnode, "weight": weight.astype("int64")})
 
 

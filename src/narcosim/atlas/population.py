@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from narcosim.atlas.deaths import load_nchs_deaths
-from narcosim.atlas.reader import known, numbers, read_csv
+from narcosim.atlas.reader import duplicates, known, numbers, read_csv
 from narcosim.atlas.states import load_states
 from narcosim.errors import DataValidationError
 
@@ -47,6 +47,8 @@ def load_census_population(source: Path) -> pd.DataFrame:
     pop_cols = [f"POPESTIMATE{y}" for y in CENSUS_YEARS]
     frame = read_csv(Path(source) / CENSUS_FILE, ["SUMLEV", "STATE", "NAME", *pop_cols])
     states = load_states(source)
+    duplicates(frame, frame[["SUMLEV", "STATE", "NAME"]].apply(lambda c: c.str.strip()),
+               "NAME", "SUMLEV, STATE and NAME")
     sumlev = frame["SUMLEV"].astype(str).str.strip()
     fips = frame["STATE"].astype(str).str.strip().str.zfill(2)
     keep = (sumlev == _SUMLEV_NATION) | ((sumlev == _SUMLEV_STATE) & (fips != _PUERTO_RICO_FIPS))
