@@ -116,3 +116,14 @@ def test_unknown_node_in_a_users_file(karate_file: Path, capsys) -> None:
     code, _, err = run_cli(["network", "disrupt", "--strategy", "name", "--names", "m1,m99",
                             "--file", str(karate_file)], capsys)
     assert code == 2 and "unknown node 'm99'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_page_is_offline_and_holds_every_node(atlas_store: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "net.html"
+    code, _, err = run_cli(["network", "page", "--out", str(out), "--store", str(atlas_store)],
+                           capsys)
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    assert "<script src" not in page  # plotly.js is inlined: nothing to fetch
+    assert "(N10013)" in page and "Los Talibanes" in page  # names in hover text
+    assert "bloc: cjng (29)" in page and "rivalry" in page

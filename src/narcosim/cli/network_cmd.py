@@ -25,6 +25,7 @@ from narcosim.network.disrupt import DAMAGE, STRATEGIES, disrupt, removal_count
 from narcosim.network.graphio import parse_formats, write_csv_atomic, write_graphs
 from narcosim.network.keyplayer import key_players
 from narcosim.network.metrics import communities, gould_fernandez, network_summary, node_metrics
+from narcosim.network.page import write_network_page
 from narcosim.network.recovery import workforce_recovery
 from narcosim.network.scenario import GROUP_TARGETS, removal_scenario, write_scenario
 from narcosim.network.sources import analysed_graph, cartel_tables, export_graphs
@@ -330,3 +331,20 @@ def scenario_cmd(
     _out.print(f"wrote {out}: leader removals of {'; '.join(mapped)} "
                f"({len(removed) - len(mapped)} other groups are not supply-model operators); "
                f"run: narcosim compare status_quo {out}", markup=False, soft_wrap=True)
+
+
+@network_app.command("page")
+def page_cmd(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (opens offline).")],
+    graph: GraphOption = None,
+    file: FileOption = None,
+    color: Annotated[str, typer.Option(
+        "--color", help="Node attribute that colours nodes (bloc, region, kind...).")] = "bloc",
+    seed: SeedOption = 0,
+    store: StoreOption = None,
+) -> None:
+    """An interactive page of a network: nodes coloured by group, sized by betweenness."""
+    g = analysed_graph(graph or ("alliances-rivalries" if file is None else None), file, store)
+    path = write_network_page(g, out, color_by=color, seed=seed)
+    _out.print(f"wrote {path}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges",
+               markup=False, soft_wrap=True)
