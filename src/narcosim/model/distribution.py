@@ -143,6 +143,7 @@ class Distribution(Module):
         self.price_index = np.ones(n_s)
         self.hub_throughput = np.zeros(len(world.hubs))
         self.s_open = self.stream("presence_opening")
+        self._market_mean: dict[int, np.ndarray] = {}
         initial = np.isin(np.array(world.states), INITIAL_STATES)
         self.presence = np.where((self.kind == "independent")[:, None], True, initial[None, :])
         self.opened_step = np.where(self.presence, INIT_STEP, -2).astype(np.int64)
@@ -187,17 +188,22 @@ class Distribution(Module):
         rate[~(self.active & self.sim.modules["production"].operator_active)] = 0.0
         relative = market * len(market) + self.pars.small_market_floor
         hazard = rate[:, None] * relative[None, :] * dt_years
-        u = self.s_open.random(ti, np.arange(hazard.size)).reshape(hazard.shape)
+        u = self.s_open.fill(ti, np.empty(hazard.size)).reshape(hazard.shape)  # slot = cell
         opens = (~self.presence) & (u < -np.expm1(-hazard))
         self.presence |= opens
         self.opened_step[opens] = ti
 
+    def _market(self, year_i: int) -> np.ndarray:
+        """Each state's share of the market in year ``year_i``, drugs averaged (kept)."""
+        if year_i not in self._market_mean:
+            self._market_mean[year_i] = self.inputs.demand_share[year_i].mean(axis=0)
+        return self._market_mean[year_i]
+
     def coverage_update(self) -> None:
         """Tell production how much of the market the cartels cover (squeezes independents)."""
-        year = self.sim.timeline.years[max(self.sim.ti, 0)]
-        market = self.inputs.demand_share[self.inputs.year_index(int(year))].mean(axis=0)
-        cartel_ops = self.kind != "independent"
-        covered = self.presence[cartel_ops].any(axis=0)
+        year_i = self.inputs.year_index(int(self.sim.timeline.years[max(self.sim.ti, 0)]))
+        market = self._market(year_i)
+        covered = self.presence[self.kind != "independent"].any(axis=0)
         self.sim.modules["production"].coverage = float(market[covered].sum())
 
     def step(self) -> None:
@@ -206,7 +212,7 @@ class Distribution(Module):
         ti = sim.ti
         year_i = inputs.year_index(int(sim.timeline.years[ti]))
         share = inputs.demand_share[year_i]
-        self._open(ti, share.mean(axis=0))
+        self._open(ti, self._market(year_i))
         self.coverage_update()
         arrivals = sim.modules["trafficking"].arrivals
         self.hub_stock += arrivals

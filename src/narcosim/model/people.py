@@ -390,14 +390,13 @@ class People(Module):
                             self.scale], dtype=float)
         fields = (a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"], a["status"],
                   a["nal_u"], a["tol_until"])
-        who, self.expected, opioid_part, basis = self.kernel.step_pass(
+        who, self.expected, opioid_part, basis, cell_who = self.kernel.step_pass(
             *fields, u_od, u_care, _HALF_ULP, ti, thresholds, p_cell, fent_cell, weights,
             len(self.states), comp, self.record_basis, rates, ti + tol_weeks, self.exits)
         if self.record_basis:
             self.basis = basis
         detail = self._uniforms_at(self.s_detail, ti, who, 0)
         u_rev = self._uniforms_at(self.s_detail, ti, who, 1)
-        cell_who = self.cells(year, who)
         fent_share = np.divide(hf_cell[cell_who], h_cell[cell_who], out=np.zeros(who.size),
                                where=h_cell[cell_who] > 0)
         involved = detail < fent_share

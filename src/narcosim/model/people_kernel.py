@@ -126,7 +126,7 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
               thresholds: np.ndarray, p_cell: np.ndarray, fent_cell: np.ndarray,
               weights: np.ndarray, n_states: int, comp: np.ndarray, record_basis: bool,
               rates: tuple, tol_until_new: int, exits: np.ndarray,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Overdose draws, expected deaths and care transitions of every live agent, in one pass.
 
     Naloxone reverses only opioid-involved overdoses: every overdose of someone who uses
@@ -170,8 +170,10 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     Returns:
         The slots that overdosed (ascending), expected deaths (4, states), the part of the
         expected deaths from opioid-involved overdoses (4, states; what a naloxone programme
-        acts on) and the basis (components, 6, states; zeros unless ``record_basis``): the 4
-        death keys, then the opioid-involved methamphetamine and cocaine deaths.
+        acts on), the basis (components, 6, states; zeros unless ``record_basis``): the 4
+        death keys, then the opioid-involved methamphetamine and cocaine deaths; and the
+        (status, drug mask, state) cell of each slot that overdosed (its status as it
+        overdosed: care skips those).
     """
     n = alive.shape[0]
     n_comp = comp.shape[0]
@@ -181,6 +183,7 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     opioid_part = np.zeros((4, n_states))
     basis = np.zeros((n_comp, 6, n_states))
     who = np.empty(n, dtype=np.int64)
+    who_cell = np.empty(n, dtype=np.int64)
     k = 0
     # expected deaths of the current run of slots in one state, accumulated in registers (the
     # same additions in the same order as into expected[:, s]; written back when s changes)
@@ -205,6 +208,7 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
         p = p_cell[lost, cell] * np.float64(live)  # exactly p, or 0 for a slot not alive
         od = (u_od[i] + shift) < p
         who[k] = i
+        who_cell[k] = cell
         k += np.int64(od)
         # naloxone reverses opioid-involved overdoses only: share q of this agent's (1 for
         # opioid users, the fentanyl share for the others; max() keeps it branch-free)
@@ -250,7 +254,7 @@ def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: n
     opioid_part[1, cur], opioid_part[2, cur], opioid_part[3, cur] = rev1, rev2, rev3
     # every fentanyl-involved overdose is opioid-involved
     opioid_part[0] = expected[0]
-    return who[:k].copy(), expected, opioid_part, basis
+    return who[:k].copy(), expected, opioid_part, basis, who_cell[:k].copy()
 
 
 @njit(cache=True)
