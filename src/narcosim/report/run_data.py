@@ -74,6 +74,8 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise StoreError(f"{path}: cannot read ({error.strerror})") from None
     except ValueError as error:
         raise StoreError(f"{path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise StoreError(f"{path}: JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise StoreError(f"{path}: not a JSON object")
     return data
@@ -84,14 +86,11 @@ def _ensemble_members(folder: Path) -> tuple[dict[str, Any], tuple[Path, ...]]:
     if meta.get("status") != "complete":
         raise StoreError(f"{folder / ENSEMBLE}: status is {meta.get('status')!r}, "
                          "not 'complete'")
+    verify_ensemble_files(folder, meta)  # a swapped or truncated member or band file
     members = meta.get("members") or []
     files = tuple(folder / "runs" / str(m.get("file")) for m in members)
     if not files:
         raise StoreError(f"{folder / ENSEMBLE}: lists no members")
-    for path in files:
-        if not path.is_file():
-            raise StoreError(f"ensemble folder {folder} lacks member file {path.name}")
-    verify_ensemble_files(folder, meta)  # a swapped or truncated member or band file
     return meta, files
 
 

@@ -312,7 +312,9 @@ def verify_ensemble_files(folder: Path, meta: dict[str, Any]) -> None:
     folder = Path(folder)
     records: list[tuple[Path, Any]] = []
     members = meta.get("members")
-    for member in members if isinstance(members, list) else []:
+    if members is not None and not isinstance(members, list):
+        raise StoreError(f"{folder}: ensemble.json 'members' is not a list")
+    for member in members or []:
         if not isinstance(member, dict):
             raise StoreError(f"{folder}: ensemble.json lists a member that is not an object")
         records.append((folder / "runs" / str(member.get("file")), member.get("sha256")))
