@@ -23,7 +23,7 @@ from narcosim.model.distribution import Distribution
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.ledger import Ledger
 from narcosim.model.people import People
-from narcosim.model.people_params import FIT_RANGES, LINEAR_FACTOR
+from narcosim.model.people_params import FIT_RANGES, FIT_START, LINEAR_FACTOR, solved
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
 
@@ -67,8 +67,20 @@ def test_fitted_ranges_are_the_calibration_search_space() -> None:
         assert specs[name].prior == (min(lo, fit[name]), max(hi, fit[name]))
     for name in LINEAR:  # the linearly solved coefficients: a documented factor around the fit
         low, high = specs[name].prior  # type: ignore[misc]
-        assert low == pytest.approx(fit[name] / LINEAR_FACTOR)
-        assert high == pytest.approx(min(fit[name] * LINEAR_FACTOR, specs[name].high))
+        if fit[name] > 0:
+            assert low == pytest.approx(fit[name] / LINEAR_FACTOR)
+            assert high == pytest.approx(min(fit[name] * LINEAR_FACTOR, specs[name].high))
+        else:  # a coefficient fitted at zero: from zero to the calibration's starting value
+            assert (low, high) == (0.0, FIT_START[name])
+    assert solved("od_meth", 0.05)[0] < solved("od_meth", 0.05)[1]
+
+
+def test_a_coefficient_fitted_at_zero_still_has_a_range(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from narcosim.model import people_params
+
+    monkeypatch.setitem(people_params._FIT.pars, "od_opioid", 0.0)
+    assert solved("od_opioid", 0.05) == (0.0, FIT_START["od_opioid"])
 
 
 def test_packaged_fit_is_the_spec_default_and_says_so() -> None:

@@ -37,7 +37,8 @@ FIT = (f"fitted: {_CMD} ({DEFAULT_PEOPLE_FIT}), CDC VSRR deaths as targets"
        if _FIT.pars else "fitted: no packaged fit, so the calibration's starting value")
 SEARCHED = "the calibration's search range (calibrate/deaths.py SEARCH_SPACE)"
 SOLVED = (f"the fit divided or multiplied by {LINEAR_FACTOR:g} (solved exactly given the shape "
-          "parameters; a documented range around the fit, clipped to the bounds)")
+          "parameters; a documented range around the fit, clipped to the bounds; from zero to "
+          "the starting value if the fit is zero)")
 
 
 def fitted(name: str) -> float:
@@ -53,8 +54,14 @@ def searched(name: str) -> tuple[float, float]:
 
 
 def solved(name: str, high: float) -> tuple[float, float]:
-    """Prior of a linearly solved coefficient: the fit / and x ``LINEAR_FACTOR``."""
+    """Prior of a linearly solved coefficient: the fit / and x ``LINEAR_FACTOR``.
+
+    A fit at zero (non-negative least squares can put a coefficient there) ranges from zero
+    to the calibration's starting value instead, so the range is never a single point.
+    """
     value = fitted(name)
+    if value <= 0:
+        return 0.0, min(FIT_START[name], high)
     return value / LINEAR_FACTOR, min(value * LINEAR_FACTOR, high)
 
 
