@@ -63,8 +63,8 @@ def sensitivity_command(
         "--param", help="A parameter to vary, MODULE.NAME (repeatable; default: every "
         "parameter with a prior).")] = None,
     params_file: Annotated[Path | None, typer.Option(
-        "--params-file", help="TOML with a [parameters] table: \"module.name\" = true (its "
-        "prior) or [low, high].")] = None,
+        "--params-file", help="TOML whose parameters table maps \"module.name\" to true (its "
+        "prior) or to a two-number range (low, high).")] = None,
     drug: Annotated[list[str] | None, typer.Option(
         "--drug", help="Drug whose deaths are measured (repeatable; default all).")] = None,
     years: Annotated[str | None, typer.Option(
