@@ -42,6 +42,7 @@ from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.people import People
+from narcosim.model.people_params import FIT_START
 from narcosim.model.replay import MarketReplay
 from narcosim.run.backends import run_jobs
 
@@ -194,7 +195,9 @@ def calibrate_deaths(
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
     ctx = trial_context(inputs, targets, seed, scale)
-    start = {s.name: s.default for s in People.param_specs if s.name in LINEAR}
+    # start from the calibration's own starting values, never the packaged fit (the spec
+    # defaults), which saw every CDC year: a rolling-origin fit must not depend on later data
+    start = {name: FIT_START[name] for name in LINEAR}
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize",
                                 sampler=optuna.samplers.TPESampler(seed=seed))
