@@ -103,10 +103,20 @@ def test_gexf_passes_structural_check_and_check_catches_breakage(graphs, tmp_pat
         assert check_gexf(tmp_path / f"{name}.gexf") == g.number_of_nodes()
     text = (tmp_path / "alliances.gexf").read_text(encoding="utf-8")
     assert 'label="Cártel Jalisco Nueva Generación (CJNG)"' in text
+    assert 'xmlns="http://gexf.net/1.3"' in text and 'version="1.3"' in text
+    # the standard schema-instance namespace (NetworkX 3.6 writes it without "www")
+    assert 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' in text
     broken = tmp_path / "broken.gexf"
     broken.write_text(text.replace('target="N10025"', 'target="N99999"', 1), encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"N99999.*is not a node"):
         check_gexf(broken)
+
+
+def test_gexf_1_2_files_import(graphs, tmp_path: Path) -> None:
+    g = graphs["organisation"]
+    path = tmp_path / "old.gexf"
+    nx.write_gexf(g, path, version="1.2draft")
+    identical(g, read_graph(path, directed=True))
 
 
 def test_flows_are_the_run_results_summed_over_the_year(graphs, one_year_run: Path) -> None:

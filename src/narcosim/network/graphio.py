@@ -2,9 +2,12 @@
 
 Writers are NetworkX's. A set of files is written to temporary names beside the targets and
 renamed only once every file is complete, so a failure leaves no partial output. GEXF is
-written as GEXF 1.2 (NetworkX's newest; Gephi reads it) with each node's ``name`` as its label,
-and :func:`check_gexf` checks the file's structure with lxml: the namespace, declared attribute
-ids and types, unique node and edge ids, and edges between declared nodes. (No GEXF XSD ships in
+written as GEXF 1.3 with each node's ``name`` as its label. NetworkX 3.6 declares the
+XML-Schema-instance namespace of GEXF 1.3 files as ``http://w3.org/...`` (no ``www``), which
+puts ``xsi:schemaLocation`` in a namespace no schema knows; the file is mended to the standard
+``http://www.w3.org/2001/XMLSchema-instance``. :func:`check_gexf` checks the file's structure
+with lxml: the namespace, declared attribute ids and types, unique node and edge ids, and edges
+between declared nodes; it also reads GEXF 1.2 files for import. (No GEXF XSD ships in
 a PyPI package we could find, and nothing is downloaded at run time.)
 
 GraphML, GEXF and JSON round-trip every graph here exactly (nodes, edges, attributes and their
@@ -40,7 +43,11 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "csv": (".nodes.csv", ".edges.csv"),
     "json": (".json",),
 }
-GEXF_NS = "http://www.gexf.net/1.2draft"
+GEXF_NS = "http://gexf.net/1.3"
+#: GEXF namespaces :func:`check_gexf` accepts: 1.3 (written here) and 1.2 (read).
+GEXF_NAMESPACES = (GEXF_NS, "http://www.gexf.net/1.2draft")
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_NX_XSI = b'xmlns:xsi="http://w3.org/2001/XMLSchema-instance"'
 _GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "string", "liststring",
                "anyURI", "listboolean", "listinteger", "listlong", "listfloat", "listdouble"}
 _READ_ERRORS = (ET.ParseError, etree.XMLSyntaxError, nx.NetworkXError, KeyError, ValueError,
@@ -84,7 +91,9 @@ def _write_one(graph: nx.Graph, fmt: str, paths: tuple[Path, ...]) -> None:
     if fmt == "graphml":
         nx.write_graphml(graph, paths[0])
     elif fmt == "gexf":
-        nx.write_gexf(_gexf_copy(graph), paths[0], version="1.2draft")
+        nx.write_gexf(_gexf_copy(graph), paths[0], version="1.3")
+        text = paths[0].read_bytes()
+        paths[0].write_bytes(text.replace(_NX_XSI, f'xmlns:xsi="{XSI_NS}"'.encode(), 1))
     elif fmt == "csv":
         nodes, edges = _frames(graph)
         nodes.to_csv(paths[0], index=False)
@@ -154,7 +163,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def check_gexf(path: Path) -> int:
-    """Check a GEXF 1.2 file's structure with lxml.
+    """Check a GEXF 1.3 (or 1.2) file's structure with lxml.
 
     Checks the root element and namespace, one ``graph`` with a valid ``defaultedgetype``,
     attribute declarations (``id``, ``title`` and a GEXF ``type``; unique ids per class), every
@@ -174,13 +183,17 @@ def check_gexf(path: Path) -> int:
         root = etree.parse(str(path)).getroot()
     except (OSError, etree.XMLSyntaxError) as error:
         raise DataValidationError(f"{path}: not readable XML ({error})") from None
-    ns = {"g": GEXF_NS}
+    namespace = etree.QName(root).namespace
 
     def fail(what: str) -> DataValidationError:
-        return DataValidationError(f"{path}: not valid GEXF 1.2: {what}")
+        return DataValidationError(f"{path}: not valid GEXF: {what}")
 
-    if root.tag != f"{{{GEXF_NS}}}gexf":
+    if etree.QName(root).localname != "gexf" or namespace not in GEXF_NAMESPACES:
         raise fail(f"root element {root.tag!r}")
+    ns = {"g": namespace}
+    for name in root.attrib:
+        if etree.QName(name).namespace not in (None, XSI_NS):
+            raise fail(f"root attribute {name!r} in an unknown namespace")
     graphs = root.findall("g:graph", ns)
     if len(graphs) != 1:
         raise fail(f"{len(graphs)} graph elements")
