@@ -127,3 +127,17 @@ def test_page_is_offline_and_holds_every_node(atlas_store: Path, tmp_path: Path,
     assert "<script src" not in page  # plotly.js is inlined: nothing to fetch
     assert "(N10013)" in page and "Los Talibanes" in page  # names in hover text
     assert "bloc: cjng (29)" in page and "rivalry" in page
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--format", "pdf"], "--format 'pdf'"),
+    (["--graphs", "friends"], "--graphs 'friends'"),
+    ([], "give --out DIR"),
+])
+def test_bad_export_options_are_one_line_exit_2(atlas_store: Path, tmp_path: Path,
+                                                args: list[str], needle: str, capsys) -> None:
+    out = ["--out", str(tmp_path / "x")] if args else []
+    code, _, err = run_cli(["network", "export", *out, *args, "--store", str(atlas_store)],
+                           capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err, err
+    assert not (tmp_path / "x").exists()

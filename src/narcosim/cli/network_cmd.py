@@ -88,6 +88,9 @@ def export(
         _out.print(f"{name}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges",
                    markup=False)
     _out.print(f"wrote {len(written)} files to {out}", markup=False, soft_wrap=True)
+    if run is None and "presence" not in names:
+        _out.print("supply has no flows and presence was skipped: give --run DIR for a run's "
+                   "flows, dealers and branches", markup=False, soft_wrap=True)
 
 
 def _graph_names(text: str, have_run: bool) -> tuple[str, ...]:
