@@ -180,6 +180,8 @@ class Stream:
         Returns:
             ``out``.
         """
+        if not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.ndim != 1:
+            raise ValueError(f"stream {self.name!r}: fill needs a float64 vector to write into")
         k = self._claim(step, key)
         _kernel().fill(self._run, step + 1, k & _MASK32, k >> 32, out, shift)
         return out
