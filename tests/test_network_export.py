@@ -169,3 +169,20 @@ def test_cli_presence_without_run_is_one_line_and_writes_nothing(atlas_store, tm
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "needs --run" in err[0]
     assert not out.exists()
+
+
+def test_flow_map_is_offline_and_refuses_an_unknown_drug(atlas_store: Path, one_year_run: Path,
+                                                        tmp_path: Path, capsys) -> None:
+    out = tmp_path / "flow.html"
+    args = ["network", "flowmap", "--run", str(one_year_run), "--year", "2015", "--store",
+            str(atlas_store), "--out", str(out)]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--drug", "methamphetamine"])
+    assert done.value.code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script src" not in page and "San Ysidro" in page and "PlotlyGeoAssets" in page
+    with pytest.raises(SystemExit) as done:
+        main([*args[:-1], str(tmp_path / "x.html"), "--drug", "heroin"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert done.value.code == 2 and len(err) == 1 and "--drug 'heroin'" in err[0]
+    assert not (tmp_path / "x.html").exists()

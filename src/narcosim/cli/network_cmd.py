@@ -351,3 +351,23 @@ def page_cmd(
     path = write_network_page(g, out, color_by=color, seed=seed)
     _out.print(f"wrote {path}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges",
                markup=False, soft_wrap=True)
+
+
+@network_app.command("flowmap")
+def flowmap_cmd(
+    run: Annotated[Path, typer.Option("--run", help="Run folder whose flows to map.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (opens offline).")],
+    drug: Annotated[str, typer.Option("--drug", help="fentanyl, methamphetamine or cocaine.")] = (
+        "fentanyl"),
+    store: StoreOption = None,
+    year: YearOption = 2022,
+) -> None:
+    """A map of a run's flows: kilograms through ports, hubs and states, with their hubs."""
+    from narcosim.network.build import flow_graph, read_results
+    from narcosim.network.flowmap import write_flow_map
+    from narcosim.report.run_report import usa_topojson
+
+    atlas = Atlas.open(store)
+    g = flow_graph(World.from_atlas(atlas).graph(year=year), read_results(run), year)
+    path = write_flow_map(g, drug, out, usa_topojson(atlas))
+    _out.print(f"wrote {path}", markup=False, soft_wrap=True)
