@@ -141,3 +141,17 @@ def test_bad_export_options_are_one_line_exit_2(atlas_store: Path, tmp_path: Pat
                            capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err, err
     assert not (tmp_path / "x").exists()
+
+
+def test_small_and_old_style_json_graphs(tmp_path: Path, capsys) -> None:
+    data = {"directed": False, "multigraph": False, "graph": {},
+            "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+            "links": [{"source": "a", "target": "b"}, {"source": "b", "target": "c"}]}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run_cli(["network", "metrics", "--file", str(path), "--json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["summary"]["edges"] == 2
+    neg = result["key_players"]["neg"]["nodes"]  # k = 5 capped at n - 1 = 2
+    assert len(neg) == 2 and neg[0] == "b"  # the middle of the path first

@@ -188,7 +188,8 @@ def metrics(
     summary = {**network_summary(g), "communities": len(set(labels.values())),
                "modularity": modularity, "community_method": method}
     players = {}
-    if k:
+    k = min(k, g.number_of_nodes() - 1)
+    if k > 0:
         for kind in ("neg", "pos"):
             kp = key_players(g, k, kind, restarts=restarts, seed=seed)
             players[kind] = {"criterion": kp.criterion, "fit": kp.fit,

@@ -320,7 +320,9 @@ def read_graph(path: Path, directed: bool | None = None) -> nx.Graph:
             check_gexf(path)
             g = _clean_gexf(nx.read_gexf(path, node_type=str))
         elif suffix == ".json":
-            g = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
+            data = json.loads(path.read_text(encoding="utf-8"))
+            key = "links" if isinstance(data, dict) and "links" in data else "edges"
+            g = nx.node_link_graph(data, edges=key)  # "links": NetworkX before 3.4
         else:
             g = _read_csv(path, bool(directed))
     except DataValidationError:
