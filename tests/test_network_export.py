@@ -88,6 +88,8 @@ def test_every_graph_round_trips(graphs, tmp_path: Path, fmt: str) -> None:
     for name, g in graphs.items():
         back = read_graph(tmp_path / f"{name}.{fmt}", directed=g.is_directed())
         identical(g, back)
+        if fmt != "gexf":  # GEXF has no graph-level attributes
+            assert back.graph == g.graph
 
 
 def test_csv_round_trips_graphs_with_uniform_attributes(graphs, tmp_path: Path) -> None:

@@ -316,6 +316,9 @@ def read_graph(path: Path, directed: bool | None = None) -> nx.Graph:
     try:
         if suffix == ".graphml":
             g = nx.read_graphml(path)
+            for key in ("node_default", "edge_default"):  # added by the reader when empty
+                if g.graph.get(key) == {}:
+                    del g.graph[key]
         elif suffix == ".gexf":
             check_gexf(path)
             g = _clean_gexf(nx.read_gexf(path, node_type=str))
