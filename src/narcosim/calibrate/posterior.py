@@ -3,9 +3,10 @@
 The point fit (:mod:`narcosim.calibrate.optimise`) finds one parameter set; this module draws a
 weighted sample of parameter sets consistent with CDC's deaths, by the adaptive population
 Monte Carlo ABC of Lenormand, Jabot & Deffuant (2013, *Computational Statistics* 28:2777,
-"Adaptive approximate Bayesian computation for complex models"), with the component-wise
-Gaussian kernel of Beaumont et al. (2009, *Biometrika* 96:983), truncated to the prior box so
-the importance weights are exact:
+"Adaptive approximate Bayesian computation for complex models"), with a multivariate normal
+kernel of twice the population's weighted covariance (Beaumont et al. 2009, *Biometrika*
+96:983; Filippi et al. 2013), truncated to the prior box and normalised there, so the
+importance weights are those of what is sampled:
 
 * priors: uniform over the point fit's search ranges (:data:`~narcosim.calibrate.deaths.
   SEARCH_SPACE` and the flow elasticities to reports, :data:`~narcosim.calibrate.optimise.
@@ -57,6 +58,8 @@ from narcosim.run.member import write_json_atomic
 ALPHA = 0.5
 #: Stop when fewer than this share of a generation's new draws enter the population.
 MIN_ACCEPT = 0.05
+#: Monte Carlo draws per parent for the kernel's mass inside the prior box.
+MASS_DRAWS = 4000
 #: Generation 0 around the point fit: the proposal's sd is the prior range / this.
 INITIAL_SPREAD = 4.0
 #: Name of the random stream all the sampler's draws come from.
@@ -154,31 +157,53 @@ def _evaluate(ctx: TrialContext, theta: np.ndarray, names: tuple[str, ...],
             np.stack([r[3] for r in results]))
 
 
-def _kernel_sd(pop: Population) -> np.ndarray:
-    """Beaumont et al.'s component-wise kernel: twice the weighted variance."""
+def _kernel_chol(pop: Population, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Cholesky factor of the kernel covariance: twice the weighted covariance.
+
+    Beaumont et al.'s twice-the-variance kernel with the full covariance (Filippi et al. 2013,
+    *Stat. Appl. Genet. Mol. Biol.* 12:87), so draws follow the correlations between
+    parameters (e.g. the supply elasticity of deaths against the flow elasticity to reports).
+    """
     mean = pop.weights @ pop.theta
-    var = pop.weights @ (pop.theta - mean) ** 2
-    return np.sqrt(np.maximum(2.0 * var, 1e-12))
+    dev = pop.theta - mean
+    cov = 2.0 * (dev * pop.weights[:, None]).T @ dev
+    cov += np.diag((1e-6 * (hi - lo)) ** 2)  # keeps it positive definite
+    return np.linalg.cholesky(cov)
+
+
+def _inside(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return ((x >= lo) & (x <= hi)).all(axis=-1)
 
 
 def _propose(pop: Population, n: int, lo: np.ndarray, hi: np.ndarray,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` draws from the truncated kernel mixture, and their importance weights."""
-    sd = _kernel_sd(pop)
+    """``n`` draws from the kernel mixture truncated to the box, and their importance weights.
+
+    A draw is a weighted parent plus a multivariate normal step, redrawn until it lies in the
+    box. Each parent's kernel is normalised by its mass inside the box (a Monte Carlo estimate
+    from :data:`MASS_DRAWS` shared steps), so the weights prior / mixture density are those of
+    the truncated kernel actually sampled.
+    """
+    chol = _kernel_chol(pop, lo, hi)
+    k = len(lo)
     parents = rng.choice(len(pop.theta), size=n, p=pop.weights)
-    centre = pop.theta[parents]
-    a, b = (lo - centre) / sd, (hi - centre) / sd
-    theta = stats.truncnorm.ppf(rng.random(centre.shape), a, b, loc=centre, scale=sd)
-    theta = np.clip(theta, lo, hi)
-    # mixture density of each draw: sum_j w_j prod_k truncnorm(theta_k | theta_jk, sd_k)
-    za = (lo - pop.theta) / sd
-    zb = (hi - pop.theta) / sd
-    mass = np.prod(stats.norm.cdf(zb) - stats.norm.cdf(za), axis=1)  # (parents,)
-    z = (theta[:, None, :] - pop.theta[None, :, :]) / sd
-    dens = np.exp(-0.5 * (z ** 2).sum(axis=2)) / mass[None, :]
+    theta = pop.theta[parents].copy()
+    todo = np.arange(n)
+    for _ in range(1000):
+        cand = pop.theta[parents[todo]] + rng.standard_normal((len(todo), k)) @ chol.T
+        ok = _inside(cand, lo, hi)
+        theta[todo[ok]] = cand[ok]
+        todo = todo[~ok]
+        if not len(todo):
+            break
+    steps = rng.standard_normal((MASS_DRAWS, k)) @ chol.T
+    mass = np.array([_inside(t + steps, lo, hi).mean() for t in pop.theta])
+    # mixture density up to a constant: sum_j w_j exp(-q_j / 2) / mass_j
+    diff = theta[:, None, :] - pop.theta[None, :, :]
+    white = np.linalg.solve(chol, diff.reshape(-1, k).T).T.reshape(diff.shape)
+    dens = np.exp(-0.5 * (white ** 2).sum(axis=2)) / np.maximum(mass, 1.0 / MASS_DRAWS)[None]
     mixture = dens @ pop.weights
-    weights = 1.0 / np.maximum(mixture, 1e-300)  # uniform prior: constant numerator
-    return theta, weights
+    return theta, 1.0 / np.maximum(mixture, 1e-300)  # uniform prior: constant numerator
 
 
 def _initial(n: int, lo: np.ndarray, hi: np.ndarray, centre: np.ndarray | None,

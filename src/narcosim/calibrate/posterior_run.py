@@ -37,7 +37,8 @@ from narcosim.model.inputs import SupplyInputs
 from narcosim.model.people import People
 
 METHOD = ("adaptive ABC population Monte Carlo (Lenormand, Jabot & Deffuant 2013), "
-          "truncated component-wise Gaussian kernel (Beaumont et al. 2009), uniform priors "
+          "multivariate normal kernel of twice the weighted covariance, truncated to the "
+          "prior box (Beaumont et al. 2009; Filippi et al. 2013), uniform priors "
           "on the point fit's search ranges, distance = the point fit's objective on expected "
           "deaths, linear risks re-solved per particle")
 
