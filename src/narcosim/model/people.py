@@ -421,9 +421,10 @@ class People(Module):
         other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
         # a programme reverses a further share of the opioid-involved deaths only
-        cut = opioid_part * programme_naloxone_chance(self)
-        self.expected -= cut
-        opioid_part = opioid_part - cut
+        if self.naloxone_extra.any():  # without a programme the cut is exactly zero
+            cut = opioid_part * programme_naloxone_chance(self)
+            self.expected -= cut
+            opioid_part = opioid_part - cut
         self.expected[3] += other
         self._record_exits(dead)
         a.remove(dead)
