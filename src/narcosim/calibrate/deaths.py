@@ -35,7 +35,8 @@ SEARCH_SPACE: dict[str, tuple[float, float, bool]] = {
     "meth_among_oud_growth": (0.0, 0.06, False),
     "cocaine_among_oud": (0.05, 0.6, False),
     "potency_gamma": (0.0, 3.0, False),
-    "stimulant_elasticity": (0.0, 2.0, False),
+    "meth_elasticity": (0.0, 2.0, False),
+    "cocaine_elasticity": (0.0, 2.0, False),
     "prevalence_weight": (0.0, 1.5, False),
 }
 #: The coefficients solved exactly (non-negative least squares) inside each trial, in the order

@@ -280,8 +280,8 @@ class People(Module):
         # its interval); heroin's share of the opioid hazard falls as fentanyl displaces it
         exposure = (np.maximum(fent, 0.0) / FENTANYL_REFERENCE) ** p.fentanyl_elasticity
         potency = 1.0 + p.potency_gamma * self._lethal_share(year)
-        unit_meth = (meth / STIMULANT_REFERENCE["methamphetamine"]) ** p.stimulant_elasticity
-        unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.stimulant_elasticity
+        unit_meth = (meth / STIMULANT_REFERENCE["methamphetamine"]) ** p.meth_elasticity
+        unit_coc = (coc / STIMULANT_REFERENCE["cocaine"]) ** p.cocaine_elasticity
         n_s = len(self.states)
         comp = np.zeros((len(COMPONENTS), len(STATUSES), N_MASKS, n_s))
         # each component's value for the drug masks it applies to (mask 0: no drug, no risk)

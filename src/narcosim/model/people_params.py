@@ -19,7 +19,8 @@ FIT_START: dict[str, float] = {
     "meth_among_oud": 0.25, "cocaine_among_oud": 0.3, "prevalence_weight": 1.0,
     "meth_among_oud_growth": 0.026, "naloxone_growth": 0.03, "od_opioid": 0.0004,
     "fentanyl_elasticity": 0.8, "od_fentanyl": 0.0016, "potency_gamma": 0.5, "od_meth": 0.0002,
-    "od_cocaine": 0.0001, "stimulant_elasticity": 0.5, "adulteration": 0.0005,
+    "od_cocaine": 0.0001, "meth_elasticity": 0.5, "cocaine_elasticity": 0.5,
+    "adulteration": 0.0005,
     "other_deaths": 5.0, "trends_until": 0.0,
 }
 #: The calibration's search ranges of the shape parameters (calibrate/deaths.py SEARCH_SPACE;
@@ -28,7 +29,8 @@ FIT_RANGES: dict[str, tuple[float, float]] = {
     "fentanyl_elasticity": (0.1, 2.0), "naloxone_growth": (0.0, 0.1),
     "meth_among_oud": (0.05, 0.5), "meth_among_oud_growth": (0.0, 0.06),
     "cocaine_among_oud": (0.05, 0.6), "potency_gamma": (0.0, 3.0),
-    "stimulant_elasticity": (0.0, 2.0), "prevalence_weight": (0.0, 1.5),
+    "meth_elasticity": (0.0, 2.0), "cocaine_elasticity": (0.0, 2.0),
+    "prevalence_weight": (0.0, 1.5),
 }
 #: The linearly solved coefficients' prior: the fit divided or multiplied by this factor.
 LINEAR_FACTOR = 2.0
@@ -210,9 +212,14 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Weekly stimulant hazard of a cocaine user at availability 0.3 kg per "
                   "100,000 per week.",
               prior=solved("od_cocaine", 0.05), prior_source=SOLVED),
-    ParamSpec("stimulant_elasticity", fitted("stimulant_elasticity"), "", 0.0, 3.0,
-              source=FIT, doc="Elasticity of the stimulant hazard to availability.",
-              prior=searched("stimulant_elasticity"), prior_source=SEARCHED),
+    ParamSpec("meth_elasticity", fitted("meth_elasticity"), "", 0.0, 3.0,
+              source=FIT, doc="Elasticity of the methamphetamine hazard to its availability "
+                              "(fitted apart from cocaine's: no reason the two drugs' "
+                              "dose-response should match).",
+              prior=searched("meth_elasticity"), prior_source=SEARCHED),
+    ParamSpec("cocaine_elasticity", fitted("cocaine_elasticity"), "", 0.0, 3.0,
+              source=FIT, doc="Elasticity of the cocaine hazard to its availability.",
+              prior=searched("cocaine_elasticity"), prior_source=SEARCHED),
     ParamSpec("adulteration", fitted("adulteration"), "per week", 0.0, 0.05, source=FIT,
               doc="Weekly hazard from fentanyl in the stimulants of opioid-naive users, at full "
                   "fentanyl exposure.",
