@@ -106,6 +106,9 @@ class Distribution(Module):
         structure = inputs.structure
         keys = structure.operator_keys
         self.kind = np.array([structure.cartel_of(k).structure for k in keys])
+        #: Operators by kind of organisation (the string comparisons, made once).
+        self._umbrella, self._franchise = self.kind == "umbrella", self.kind == "franchise"
+        self._cartel_op = self.kind != "independent"
         self.active = np.array([structure.active(k) for k in keys])
         n_hubs, n_s = len(inputs.world.hubs), len(inputs.world.states)
         #: Levers, set by interventions each step and reset after: weekly share of each hub's
@@ -180,11 +183,11 @@ class Distribution(Module):
         """Open branches and franchises with a probability rising with the market."""
         dt_years = self.sim.dt_days / DAYS_PER_YEAR
         rate = np.zeros(self.inputs.n_ops)
-        rate[self.kind == "umbrella"] = self.pars.branch_open_rate
+        rate[self._umbrella] = self.pars.branch_open_rate
         franchise = self.pars.franchise_open_rate
         if self.centre_removed():
             franchise *= self.pars.headless_coordination
-        rate[self.kind == "franchise"] = franchise
+        rate[self._franchise] = franchise
         rate[~(self.active & self.sim.modules["production"].operator_active)] = 0.0
         relative = market * len(market) + self.pars.small_market_floor
         hazard = rate[:, None] * relative[None, :] * dt_years
@@ -203,7 +206,7 @@ class Distribution(Module):
         """Tell production how much of the market the cartels cover (squeezes independents)."""
         year_i = self.inputs.year_index(int(self.sim.timeline.years[max(self.sim.ti, 0)]))
         market = self._market(year_i)
-        covered = self.presence[self.kind != "independent"].any(axis=0)
+        covered = self.presence[self._cartel_op].any(axis=0)
         self.sim.modules["production"].coverage = float(market[covered].sum())
 
     def step(self) -> None:
