@@ -23,8 +23,8 @@ pairs, Latora & Marchiori 2001), whose complement is Borgatti's distance-weighte
 
 from __future__ import annotations
 
-import random as _random
 from dataclasses import dataclass
+from random import Random
 
 import igraph as ig
 import networkx as nx
@@ -169,7 +169,8 @@ def communities(g: nx.Graph, method: str = "leiden", seed: int = 0,
     und = g.to_undirected() if g.is_directed() else g
     ih = IGraph.of(und, weight=weight)
     gen = Stream("network.communities", seed).generator(INIT_STEP)
-    ig.set_random_number_generator(_random.Random(int(gen.integers(2**62))))
+    # igraph draws from a Python Random: one seeded from the named stream, never the global one
+    ig.set_random_number_generator(Random(int(gen.integers(2**62))))
     try:
         w = "weight" if weight else None
         if method == "leiden":
@@ -178,7 +179,7 @@ def communities(g: nx.Graph, method: str = "leiden", seed: int = 0,
         else:
             part = ih.graph.community_multilevel(weights=w)
     finally:
-        ig.set_random_number_generator(_random)
+        ig.set_random_number_generator(Random())  # leave no seeded state behind
     order = {c: k for k, c in enumerate(sorted(set(part.membership),
                                                key=lambda c: (-part.membership.count(c), c)))}
     labels = {node: order[c] for node, c in zip(ih.nodes, part.membership, strict=True)}
