@@ -184,11 +184,12 @@ CO_INVOLVEMENT: dict[str, tuple[tuple[int, float], ...]] = {
     "cocaine": ((2017, 0.727),),
 }
 #: Weight of the co-involvement error (absolute share) in the objective: a 10-point miss costs
-#: as much as 5% national MAPE (a choice, not a fitted value).
-CO_INVOLVEMENT_WEIGHT = 0.5
+#: as much as 2.5% national MAPE (a choice, not a fitted value; 0.5 with a row weight of 2 fitted
+#: the shares as well and the national paths worse).
+CO_INVOLVEMENT_WEIGHT = 0.25
 #: Weight of a co-involvement row in the linear solve, per unit share error: a 10-point miss
-#: weighs as a 20% error in one national drug-year (a choice, not a fitted value).
-CO_INVOLVEMENT_ROW = 2.0
+#: weighs as a 10% error in one national drug-year (a choice, not a fitted value).
+CO_INVOLVEMENT_ROW = 1.0
 
 
 def co_involvement_targets(years: Sequence[int]) -> list[tuple[str, int, float]]:

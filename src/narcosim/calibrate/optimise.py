@@ -46,6 +46,8 @@ from narcosim.model.people_params import FIT_START
 from narcosim.model.replay import MarketReplay
 from narcosim.run.backends import run_jobs
 
+#: Passes of the linear solve per trial (each from the previous pass's coefficients).
+SOLVE_PASSES = 2
 #: Prefix of the search's flow elasticities to reports (one per supply drug), and their ranges
 #: (low, high, log): the latent growth curve of the flows before the seizure window.
 KAPPA_SPACE: dict[str, tuple[float, float, bool]] = {
@@ -99,14 +101,22 @@ class TrialContext:
                    seed=self.seed, name="people")
 
     def solve(self, shape: dict[str, float], coefs: dict[str, float]) -> dict[str, float]:
-        """The linear coefficients that best fit, given the shape parameters."""
-        sim = self.sim({**shape, **coefs}, basis=True).run()
-        basis = annual_basis(sim, self.population, self.first_year, self.targets.years)
-        coef = solve_linear(basis, self.targets)
-        # keep each coefficient within its parameter's bounds (binds only in odd corners of
-        # the search, e.g. very short fit windows; otherwise this leaves the solution as is)
+        """The linear coefficients that best fit, given the shape parameters.
+
+        The basis is recorded in a run with ``coefs``, whose deaths thin the people at risk, so
+        it is linear only near them: the solve is repeated from its own answer
+        (:data:`SOLVE_PASSES` passes), so the final coefficients sit at a basis run with
+        coefficients like themselves, not with the starting values.
+        """
         high = np.array([_BOUNDS[name] for name in LINEAR])
-        return dict(zip(LINEAR, np.minimum(coef, high).tolist(), strict=True))
+        for _ in range(SOLVE_PASSES):
+            sim = self.sim({**shape, **coefs}, basis=True).run()
+            basis = annual_basis(sim, self.population, self.first_year, self.targets.years)
+            coef = solve_linear(basis, self.targets)
+            # keep each coefficient within its parameter's bounds (binds only in odd corners
+            # of the search, e.g. very short fit windows; otherwise it leaves the solution)
+            coefs = dict(zip(LINEAR, np.minimum(coef, high).tolist(), strict=True))
+        return coefs
 
     def score(self, pars: dict[str, float]) -> tuple[float, pd.DataFrame]:
         """The objective and fit table of one parameter set."""
