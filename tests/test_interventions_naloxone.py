@@ -77,7 +77,8 @@ def test_naloxone_cuts_each_drug_by_its_opioid_involved_share(atlas_store: Path)
     assert year[METH] < 0.75 * year[FENT] and year[COC] < 0.9 * year[FENT], note
 
 
-def test_without_co_use_naloxone_cuts_stimulant_deaths_only_through_fentanyl(atlas_store: Path) -> None:
+def test_without_co_use_naloxone_cuts_stimulants_only_through_fentanyl(
+        atlas_store: Path) -> None:
     """Where stimulant deaths are stimulant-only users', only their fentanyl part is cut (the
     model puts most of cocaine-only users' deaths on fentanyl in the cocaine)."""
     year, week, _, opioid_share = _cut(atlas_store, **NO_CO_USE)
