@@ -243,9 +243,10 @@ def test_ensemble_of_a_scenario_file_matches_direct_runs(tmp_path, world, atlas_
                     'start = 2015-12-20\nend = 2016-02-20\n[interventions.target]\n'
                     'field_offices = ["San Diego"]\n')
     out = tmp_path / "ens"
+    # --fixed-params: the members run the point fit, as the direct run does
     code, _, err = run_cli(["ensemble", path, "--runs", 2, "--seed", 4, "--workers", 1,
                             "--start", start, "--end", end, "--out", out,
-                            "--store", atlas_store], capsys)
+                            "--store", atlas_store, "--fixed-params"], capsys)
     assert code == 0, err
     manifest = json.loads((out / ENSEMBLE).read_text())
     source, scenario = load_scenario(str(path))
