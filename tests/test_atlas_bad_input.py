@@ -3,13 +3,13 @@ file, row and column, exit code 2, no traceback, and the previous store unchange
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from fuzz_support import copy_data
 from narcosim.atlas.store import Atlas, import_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,16 +28,6 @@ def good_store(data_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "atlas.duckdb"
     import_data(data_dir, path)
     return path
-
-
-def copy_data(src: Path, dst: Path) -> Path:
-    """Copy the data folder with writable permissions (the originals are read-only)."""
-    for path in src.rglob("*"):
-        if path.is_file():
-            target = dst / path.relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-    return dst
 
 
 def edit_line(path: Path, number: int, old: str, new: str) -> None:
