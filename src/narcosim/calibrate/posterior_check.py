@@ -68,6 +68,31 @@ def _inside(lo: np.ndarray, hi: np.ndarray, obs: np.ndarray) -> tuple[int, int]:
     return int(((obs >= lo) & (obs <= hi) & ok).sum()), int(ok.sum())
 
 
+def _bands(sim: np.ndarray, obs: np.ndarray, weights: np.ndarray, w_rep: np.ndarray,
+           replicates: int, rng: np.random.Generator, key: str, out: dict[str, Any]
+           ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The predictive and parameters-only bands of ``sim`` (particles, drugs, ...) vs ``obs``.
+
+    Records the share (and count) of ``obs`` inside each band in ``out`` under ``key`` and
+    ``key_parameters_only``.
+
+    Returns:
+        Each particle's log error scale (particles, drugs), the predictive band and the
+        parameters-only band.
+    """
+    sigma = _log_rms(sim, obs[None], tuple(range(2, sim.ndim)))  # (P, D)
+    z = rng.standard_normal((len(weights), replicates, *sim.shape[1:]))
+    scale = sigma.reshape(*sigma.shape[:1], 1, sigma.shape[1], *(1,) * (sim.ndim - 2))
+    rep = sim[:, None] * np.exp(scale * z)
+    band = weighted_quantiles(rep.reshape(-1, *sim.shape[1:]), w_rep, BAND)
+    params = weighted_quantiles(sim, weights, BAND)
+    for name, (a, b) in ((key, band), (f"{key}_parameters_only", params)):
+        inside, total = _inside(a, b, obs)
+        out[name] = inside / total
+        out[f"{name}_count"] = [inside, total]
+    return sigma, band, params
+
+
 def predictive_check(states: np.ndarray, weights: np.ndarray, targets: DeathTargets, *,
                      seed: int = 1, replicates: int = REPLICATES) -> dict[str, Any]:
     """The check's shares and bands.
@@ -85,33 +110,18 @@ def predictive_check(states: np.ndarray, weights: np.ndarray, targets: DeathTarg
         ``..._parameters_only``, the counts, and the national bands per drug and year.
     """
     national = states.sum(axis=3)  # (P, D, Y)
-    p = len(weights)
     rng = Stream(STREAM, int(seed)).generator(0)
     w_rep = np.repeat(np.asarray(weights, float) / replicates, replicates)
     out: dict[str, Any] = {"band": list(BAND), "replicates": replicates}
-    sigma_n = _log_rms(national, targets.national[None], (2,))  # (P, D)
-    z = rng.standard_normal((p, replicates, *national.shape[1:]))
-    rep = national[:, None] * np.exp(sigma_n[:, None, :, None] * z)
-    lo, hi = weighted_quantiles(rep.reshape(-1, *national.shape[1:]), w_rep, BAND)
-    plo, phi = weighted_quantiles(national, weights, BAND)
-    for key, (a, b) in (("national", (lo, hi)), ("national_parameters_only", (plo, phi))):
-        inside, total = _inside(a, b, targets.national)
-        out[key] = inside / total
-        out[f"{key}_count"] = [inside, total]
+    sigma_n, (lo, hi), (plo, phi) = _bands(national, targets.national, weights, w_rep,
+                                            replicates, rng, "national", out)
     out["national_band"] = [
         {"drug": drug, "year": int(year), "cdc": float(targets.national[d, y]),
          "low": float(lo[d, y]), "high": float(hi[d, y]),
          "parameters_low": float(plo[d, y]), "parameters_high": float(phi[d, y])}
         for d, drug in enumerate(targets.drugs) for y, year in enumerate(targets.years)]
-    sigma_s = _log_rms(states, targets.states[None], (2, 3))  # (P, D)
-    z = rng.standard_normal((p, replicates, *states.shape[1:]))
-    rep = states[:, None] * np.exp(sigma_s[:, None, :, None, None] * z)
-    lo, hi = weighted_quantiles(rep.reshape(-1, *states.shape[1:]), w_rep, BAND)
-    plo, phi = weighted_quantiles(states, weights, BAND)
-    for key, (a, b) in (("states", (lo, hi)), ("states_parameters_only", (plo, phi))):
-        inside, total = _inside(a, b, targets.states)
-        out[key] = inside / total
-        out[f"{key}_count"] = [inside, total]
+    sigma_s, _, _ = _bands(states, targets.states, weights, w_rep, replicates, rng, "states",
+                           out)
     out["discrepancy_sd"] = {
         drug: {"national": float(weights @ sigma_n[:, d]), "states": float(weights @ sigma_s[:, d])}
         for d, drug in enumerate(targets.drugs)}

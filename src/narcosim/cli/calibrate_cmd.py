@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -99,13 +99,18 @@ def seizures(
             atlas, seed=seed, iterations=iterations,
             progress=lambda i, n, e: status.update(f"round {i}/{n}: worst error {e:.1%}"))
     print_fit(totals, shares)
-    targets = [p for p in (out,) if p is not None]
-    if save_default:
-        targets.append(Path(str(resources.files("narcosim.model").joinpath(DEFAULT_FIT_FILE))))
-    for path in targets:
-        fitted.save(path)
-        _out.print(f"wrote {path}")
+    _write_fit(fitted, out, DEFAULT_FIT_FILE if save_default else None)
 
+
+
+def _write_fit(fit: Any, out: Path | None, packaged: str | None) -> None:
+    """Save a fit to ``out`` and, when ``packaged`` names one, over the packaged file."""
+    paths = [p for p in (out,) if p is not None]
+    if packaged is not None:
+        paths.append(Path(str(resources.files("narcosim.model").joinpath(packaged))))
+    for path in paths:
+        fit.save(path)
+        _out.print(f"wrote {path}")
 
 def _fit_tables(fit_table: pd.DataFrame, national: pd.DataFrame, title: str) -> None:
     table = Table(title=title)
@@ -255,13 +260,7 @@ def calibrate(
         fitted.meta["backtest"] = held.to_dict(orient="records")
     else:
         _out.print(table.to_string(index=False))
-    targets_out = [p for p in (out,) if p is not None]
-    if save_default and not backtest:
-        targets_out.append(Path(str(resources.files("narcosim.model").joinpath(
-            DEFAULT_PEOPLE_FIT))))
-    for path in targets_out:
-        fitted.save(path)
-        _out.print(f"wrote {path}")
+    _write_fit(fitted, out, DEFAULT_PEOPLE_FIT if save_default and not backtest else None)
 
 
 @calibrate_app.command("last-mile")
@@ -342,12 +341,7 @@ def posterior(
             progress=lambda g, n, p: status.update(
                 f"generation {g}/{n}: tolerance {p.tolerance:.4f}, {p.evaluations} runs"))
     print_posterior(post, history)
-    paths = [p for p in (out,) if p is not None]
-    if save_default:
-        paths.append(Path(str(resources.files("narcosim.model").joinpath(DEFAULT_POSTERIOR))))
-    for path in paths:
-        post.save(path)
-        _out.print(f"wrote {path}")
+    _write_fit(post, out, DEFAULT_POSTERIOR if save_default else None)
 
 
 def print_posterior(post, history: list[dict]) -> None:
