@@ -83,6 +83,48 @@ def test_bad_arguments_are_one_line(case, tmp_path, monkeypatch, capsys):
 
 
 
+#: Counts, horizons, scales and workers past their bounds (scenario/limits.py): each is
+#: refused by name before anything is built (``ensemble --runs 1000000000`` once grew by
+#: 95 MB/s; ``--end 9999-12-31`` on ensemble and compare was only checked in the workers).
+LIMIT_CASES = {
+    ("ensemble", "--runs", "1000000000"): "--runs 1000000000: must be a whole number from 1",
+    ("ensemble", "--runs", "10001"): "from 1 to 10,000",
+    ("ensemble", "--controls", "99999999"): "--controls 99999999",
+    ("ensemble", "--end", "9999-12-31"): "--end: end 9999-12-31 is after 2050-12-31",
+    ("ensemble", "--start", "1800-01-01"): "--start: start 1800-01-01 is before 2015-01-01",
+    ("ensemble", "--start", "2020-01-01", "--end", "2019-01-01"): "before the start",
+    ("ensemble", "--end", "2020-02-30"): "--end '2020-02-30': not a date",
+    ("ensemble", "--workers", "257"): "--workers 257",
+    ("compare", "default", "status_quo", "--runs", "1000000000"): "--runs 1000000000",
+    ("compare", "default", "status_quo", "--end", "9999-12-31"): "after 2050-12-31",
+    ("compare", "default", "status_quo", "--start", "1800-01-01"): "before 2015-01-01",
+    ("compare", "default", "status_quo", "--scale", "9223372036854775808"): "--scale",
+    ("compare", "default", "status_quo", "--workers", "100000"): "--workers 100000",
+    ("sensitivity", "--n", "1000000000"): "--n 1000000000",
+    ("sensitivity", "--scale", "1000000000"): "--scale 1000000000",
+    ("sensitivity", "--end", "9999-12-31"): "after 2050-12-31",
+    ("calibrate", "--trials", "1000000000"): "--trials 1000000000",
+    ("calibrate", "--scale", "1000000000"): "--scale 1000000000",
+    ("calibrate", "--workers", "100000"): "--workers 100000",
+    ("calibrate", "posterior", "--particles", "1000000000"): "--particles 1000000000",
+    ("calibrate", "posterior", "--generations", "1000000"): "--generations 1000000",
+    ("calibrate", "posterior", "--workers", "100000"): "--workers 100000",
+    ("forecast", "--scale", "1000000000"): "--scale 1000000000",
+    ("evaluate", "--workers", "100000"): "--workers 100000",
+}
+
+
+@pytest.mark.parametrize("argv", list(LIMIT_CASES), ids=" ".join)
+def test_counts_and_horizons_past_their_bounds_are_refused_by_name(argv, tmp_path,
+                                                                   monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NARCOSIM_HOME", str(tmp_path / "home"))
+    code, out, err = cli([*argv, "--store", str(tmp_path / "none.duckdb")]
+                         if argv[0] != "calibrate" else list(argv), capsys)
+    assert_refused(code, out, err, LIMIT_CASES[argv])
+    assert not any(tmp_path.iterdir())
+
+
 def test_option_error_is_one_line_not_a_box(capsys):
     code, out, err = cli(["run", "--sed", "3"], capsys)
     line = assert_refused(code, out, err, "No such option: --sed", "narcosim run --help")

@@ -155,9 +155,9 @@ def test_predictive_check_counts_cdc_values_inside_the_band(sampled, short_conte
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["--particles", "5"], "--particles must be >= 10, got 5"),
-    (["--generations", "-1"], "--generations must be >= 0, got -1"),
-    (["--workers", "0"], "--workers must be >= 1, got 0"),
+    (["--particles", "5"], "--particles 5: must be a whole number from 10 to 10,000"),
+    (["--generations", "-1"], "--generations -1: must be a whole number from 0 to 100"),
+    (["--workers", "0"], "--workers 0: must be a whole number from 1 to 256"),
 ])
 def test_bad_input_is_one_line_exit_2(args, says, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:

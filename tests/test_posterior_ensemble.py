@@ -161,5 +161,5 @@ def test_bad_controls_is_one_line_exit_2(atlas_store, tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2
     assert len(err.strip().splitlines()) == 1
-    assert "--controls -1: must be a whole number >= 0" in err
+    assert "--controls -1: must be a whole number from 0 to 10,000" in err
     assert not (tmp_path / "e").exists()

@@ -101,7 +101,7 @@ def test_parameters_default_to_every_prior() -> None:
     (lambda: check_design_args("sobol", 12, 3), "--n 12: Sobol .Saltelli. sampling needs a "
                                                 "power of two base samples, e.g. 8 or 16"),
     (lambda: check_design_args("fast", 8, 3), "--method 'fast': must be one of morris, sobol"),
-    (lambda: check_design_args("morris", 1, 3), "--n 1: must be a whole number >= 2"),
+    (lambda: check_design_args("morris", 1, 3), "--n 1: must be a whole number from 2 to 10,000"),
     (lambda: select_params(["people.nope"]), "not a parameter of any module's specs"),
     (lambda: select_params(["od_meth"]), "write MODULE.NAME"),
     (lambda: select_params([], {"people.od_meth": (5e-5, 1e-5)}),

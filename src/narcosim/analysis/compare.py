@@ -61,6 +61,7 @@ from narcosim.run.backends import check_backend_args, check_scheduler_reachable
 from narcosim.run.job import check_run_args
 from narcosim.run.manifest import data_provenance, jsonable
 from narcosim.run.member import draw_particle, parameter_mode, write_json_atomic
+from narcosim.scenario.limits import MAX_RUNS, check_count, check_dates
 from narcosim.world import World
 
 COMPARISON_JSON = "comparison.json"
@@ -109,8 +110,7 @@ def check_compare_args(scenarios: Sequence[str], n_runs: int, seed: int, scale: 
     if len(scenarios) < 2:
         raise ParameterError(f"compare needs at least 2 scenarios (a baseline and one to "
                              f"compare), got {len(scenarios)}")
-    if isinstance(n_runs, bool) or int(n_runs) != n_runs or n_runs < 1:
-        raise ParameterError(f"--runs {n_runs}: must be a whole number >= 1")
+    check_count("--runs", n_runs, 1, MAX_RUNS)
     check_run_args("default", seed, scale)
     check_backend_args(backend, workers, scheduler)
 
@@ -282,8 +282,7 @@ def compare(
     """
     t0 = time.perf_counter()
     check_compare_args(scenarios, n_runs, seed, scale, backend, workers, scheduler)
-    for day, option in ((start, "--start"), (end, "--end")):
-        _parse_day(day, option)
+    check_dates(start, end)
     if scheduler is not None:
         check_scheduler_reachable(scheduler)
     store_path = Path(store if store is not None else default_store_path()).resolve()

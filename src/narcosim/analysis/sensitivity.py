@@ -30,6 +30,7 @@ import pandas as pd
 from narcosim.errors import ParameterError
 from narcosim.run.backends import run_jobs
 from narcosim.run.member import write_json_atomic
+from narcosim.scenario.limits import MAX_RUNS, check_count
 
 METHODS: tuple[str, ...] = ("morris", "sobol")
 DESIGN_JSON = "design.json"
@@ -148,8 +149,7 @@ def check_design_args(method: str, n: int, k: int) -> None:
         raise ParameterError(f"--method {method!r}: must be one of {', '.join(METHODS)}")
     if k < 1:
         raise ParameterError("no parameters to vary")
-    if isinstance(n, bool) or int(n) != n or n < 2:
-        raise ParameterError(f"--n {n}: must be a whole number >= 2")
+    check_count("--n", n, 2, MAX_RUNS)
     if method == "sobol" and int(n) & (int(n) - 1):
         low = 1 << (int(n).bit_length() - 1)
         raise ParameterError(f"--n {n}: Sobol (Saltelli) sampling needs a power of two "

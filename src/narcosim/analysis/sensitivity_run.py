@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from narcosim.analysis.sensitivity_params import read_params_file, select_params
 from narcosim.errors import ParameterError
 from narcosim.run.backends import check_backend_args
 from narcosim.run.member import write_json_atomic
+from narcosim.scenario.limits import MAX_SCALE, check_count, check_dates
 
 NONE = "none"
 
@@ -78,13 +78,8 @@ def measured_years(years: Sequence[int], last_data_year: int, start: str, end: s
     Raises:
         ParameterError: Bad dates, or an asked year outside the run.
     """
-    try:
-        first, last = date.fromisoformat(start).year, date.fromisoformat(end).year
-    except ValueError:
-        raise ParameterError(f"--start {start} / --end {end}: write dates as YYYY-MM-DD"
-                             ) from None
-    if first > last:
-        raise ParameterError(f"--start {start} is after --end {end}")
+    first_day, last_day = check_dates(start, end)
+    first, last = first_day.year, last_day.year
     for year in years:
         if not first <= year <= last:
             raise ParameterError(f"--years {year}: outside the run ({first}-{last})")
@@ -123,8 +118,8 @@ def run_sensitivity(
         ParameterError: Any bad argument, in one line, before anything runs.
     """
     check_backend_args(backend, workers, scheduler)
-    if isinstance(scale, bool) or int(scale) != scale or scale < 1:
-        raise ParameterError(f"--scale {scale}: must be a whole number >= 1")
+    check_count("--scale", scale, 1, MAX_SCALE)
+    check_dates(start, end)
     check_design_args(method, n, 1)
     ranges = read_params_file(params_file) if params_file is not None else None
     chosen = select_params(params, ranges,

@@ -54,6 +54,7 @@ from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people import DEATH_KEYS
+from narcosim.scenario.limits import MAX_RUNS, MAX_SCALE, check_count
 from narcosim.world import World
 
 
@@ -105,8 +106,9 @@ def check_settings(years: Sequence[int], settings: EvaluationSettings) -> None:
         if origin + max(settings.horizons) > last:
             raise ParameterError(f"evaluate: origin {origin} + {max(settings.horizons)} years "
                                  f"is past the last CDC year in the store ({last})")
-    if settings.trials < 1 or settings.scale < 1 or settings.forecast_scale < 1:
-        raise ParameterError("evaluate: trials and scales must be >= 1")
+    check_count("--trials", settings.trials, 1, MAX_RUNS)
+    check_count("--scale", settings.scale, 1, MAX_SCALE)
+    check_count("--forecast-scale", settings.forecast_scale, 1, MAX_SCALE)
     if settings.folds != 0 and not 2 <= settings.folds <= 10:
         raise ParameterError(f"evaluate: folds must be 0 (skip) or 2–10, got {settings.folds}")
 

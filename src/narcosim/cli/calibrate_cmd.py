@@ -25,6 +25,14 @@ from narcosim.cli.options import int_list
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted import DEFAULT_FIT_FILE, FittedSupply
+from narcosim.scenario.limits import (
+    MAX_GENERATIONS,
+    MAX_RUNS,
+    MAX_SCALE,
+    MAX_SEED,
+    MAX_WORKERS,
+    check_count,
+)
 
 calibrate_app = typer.Typer(help="Fit the model to the real data and report the fit.",
                             no_args_is_help=False)
@@ -201,8 +209,10 @@ def calibrate(
 
     if seed < 0:
         raise ParameterError(f"--seed must be >= 0, got {seed}")
-    if scale is not None and scale < 1:
-        raise ParameterError(f"--scale must be >= 1, got {scale}")
+    if scale is not None:
+        check_count("--scale", scale, 1, MAX_SCALE)
+    check_count("--trials", trials, 1, MAX_RUNS)
+    check_count("--workers", workers, 1, MAX_WORKERS)
     drug_list = tuple(d.strip() for d in drugs.split(",") if d.strip())
     atlas = Atlas.open(store)
     year_list = int_list(years, "--years") if years is not None else death_years(atlas)
@@ -322,11 +332,12 @@ def posterior(
     from narcosim.calibrate.posterior_run import fit_posterior
     from narcosim.model.fitted_posterior import DEFAULT_POSTERIOR
 
-    for value, option, low in ((particles, "--particles", 10), (generations, "--generations", 0),
-                               (seed, "--seed", 0), (scale, "--scale", 1),
-                               (workers, "--workers", 1)):
-        if value < low:
-            raise ParameterError(f"{option} must be >= {low}, got {value}")
+    for option, value, low, high in (("--particles", particles, 10, MAX_RUNS),
+                                     ("--generations", generations, 0, MAX_GENERATIONS),
+                                     ("--seed", seed, 0, MAX_SEED),
+                                     ("--scale", scale, 1, MAX_SCALE),
+                                     ("--workers", workers, 1, MAX_WORKERS)):
+        check_count(option, value, low, high)
     atlas = Atlas.open(store)
     inputs = load_inputs(atlas)
     targets = cal.death_targets(atlas, inputs.world.states, death_years(atlas))

@@ -19,11 +19,11 @@ from rich.progress import (
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.report_cmd import write_report_safely
-from narcosim.errors import ParameterError
 from narcosim.run.backends import BACKENDS
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
 from narcosim.run.job import SCENARIOS, check_run_args
 from narcosim.run.member import FIXED, parameter_mode
+from narcosim.scenario.limits import MAX_RUNS, check_count
 from narcosim.scenario.loader import load_scenario, scenario_record
 from narcosim.scenario.refs import WorldRefs
 
@@ -98,8 +98,7 @@ def ensemble_command(
     end = str(info.end) if end is None else end
     store_path = (store if store is not None else default_store_path()).resolve()
     toml = "" if name in SCENARIOS else source.text
-    if controls < 0:
-        raise ParameterError(f"--controls {controls}: must be a whole number >= 0")
+    check_count("--controls", controls, 0, MAX_RUNS)
     spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml,
                         parameters=parameter_mode(fixed_params))
     check_ensemble_args(spec, runs, seed, backend, workers, scheduler)

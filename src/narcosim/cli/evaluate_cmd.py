@@ -15,8 +15,8 @@ from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.evaluation_run import run_evaluation
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
-from narcosim.errors import ParameterError
 from narcosim.report.evaluation_report import write_evaluation_report
+from narcosim.scenario.limits import MAX_WORKERS, check_count
 
 _out = Console(highlight=False)
 
@@ -45,8 +45,7 @@ def evaluate_command(
                                   horizons=int_list(horizons, "--horizons"), trials=trials,
                                   scale=scale, forecast_scale=forecast_scale, seed=seed,
                                   folds=folds)
-    if workers < 1:
-        raise ParameterError(f"--workers must be >= 1, got {workers}")
+    check_count("--workers", workers, 1, MAX_WORKERS)
     atlas = Atlas.open(store)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total}"), TimeElapsedColumn())

@@ -24,6 +24,7 @@ from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.people import DEATH_KEYS
+from narcosim.scenario.limits import MAX_SCALE, check_count
 
 _out = Console(highlight=False)
 
@@ -46,8 +47,7 @@ def forecast_command(
     steps = int_list(horizons, "--horizons")
     if not steps or min(steps) < 1 or max(steps) > 10:
         raise ParameterError(f"--horizons must be 1 to 10 years, got {horizons!r}")
-    if scale < 1:
-        raise ParameterError(f"--scale must be >= 1, got {scale}")
+    check_count("--scale", scale, 1, MAX_SCALE)
     atlas = Atlas.open(store)
     years = death_years(atlas)
     origin = years[-1]

@@ -64,6 +64,7 @@ from narcosim.run.member import (
     write_json_atomic,
 )
 from narcosim.run.spread import decompose
+from narcosim.scenario.limits import MAX_RUNS, check_count, check_dates
 
 __all__ = [
     "ENSEMBLE",
@@ -138,9 +139,9 @@ def check_ensemble_args(spec: EnsembleSpec, n_runs: int, seed: int, backend: str
         ParameterError: Runs below 1, a bad seed, scale, scenario, backend, worker count
             or scheduler address.
     """
-    if isinstance(n_runs, bool) or int(n_runs) != n_runs or n_runs < 1:
-        raise ParameterError(f"--runs {n_runs}: must be a whole number >= 1")
+    check_count("--runs", n_runs, 1, MAX_RUNS)
     check_backend_args(backend, workers, scheduler)
+    check_dates(spec.start, spec.end)
     return check_run_args(spec.scenario, seed, spec.scale)
 
 

@@ -30,6 +30,9 @@ MAX_SCALE = 10_000
 MAX_SEED = 2**63 - 1
 #: guess: most ensemble members, range 1,000-100,000 (each member's results are kept).
 MAX_RUNS = 10_000
+#: guess: most ABC-PMC generations after the first, range 20-1,000 (the packaged
+#: posterior took 7; each generation reruns every particle).
+MAX_GENERATIONS = 100
 #: guess: most worker processes, range 64-1,024 (far beyond any machine's cores here).
 MAX_WORKERS = 256
 #: guess: largest magnitude of any number in a scenario file, range 1e13-1e18: thirty
@@ -58,6 +61,35 @@ def check_horizon(start: date, end: date, where: str = "scenario") -> None:
     if end > MAX_END:
         raise ParameterError(f"{where}: end {end} is after {MAX_END}, the last day a run "
                              "may reach")
+
+
+def check_dates(start: str | date, end: str | date) -> tuple[date, date]:
+    """Parse and bound a run's ``--start``/``--end`` (ISO dates), in one line if bad.
+
+    Args:
+        start: First day (``YYYY-MM-DD`` or a date).
+        end: Last day a step may start.
+
+    Returns:
+        The two dates.
+
+    Raises:
+        ParameterError: Not a date, end before start, or outside
+            :data:`MIN_START`-:data:`MAX_END` (the message names the option).
+    """
+    days = []
+    for value, option in ((start, "--start"), (end, "--end")):
+        try:
+            days.append(value if isinstance(value, date)
+                        else date.fromisoformat(str(value).strip()))
+        except ValueError:
+            raise ParameterError(f"{option} {value!r}: not a date (write YYYY-MM-DD)") from None
+    first, last = days
+    if last < first:
+        raise ParameterError(f"--end {last}: before the start {first}")
+    check_horizon(first, first, "--start")
+    check_horizon(first, last, "--end")
+    return first, last
 
 
 def horizon_problem(start: date | None, end: date | None) -> tuple[str, str] | None:
