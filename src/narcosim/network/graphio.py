@@ -2,13 +2,15 @@
 
 Writers are NetworkX's. A set of files is written to temporary names beside the targets and
 renamed only once every file is complete, so a failure leaves no partial output. GEXF is
-written as GEXF 1.3 with each node's ``name`` as its label. NetworkX 3.6 declares the
-XML-Schema-instance namespace of GEXF 1.3 files as ``http://w3.org/...`` (no ``www``), which
-puts ``xsi:schemaLocation`` in a namespace no schema knows; the file is mended to the standard
-``http://www.w3.org/2001/XMLSchema-instance``. :func:`check_gexf` checks the file's structure
-with lxml: the namespace, declared attribute ids and types, unique node and edge ids, and edges
-between declared nodes; it also reads GEXF 1.2 files for import. (No GEXF XSD ships in
-a PyPI package we could find, and nothing is downloaded at run time.)
+written as GEXF 1.2draft (the version whose XML Schema is installable, see
+:mod:`narcosim.network.schema`; Gephi reads it) with each node's ``name`` as its label and no
+graph attributes (the schema allows none). GraphML node ids must be XML name tokens
+(``xs:NMTOKEN``: no spaces); a graph with other ids is written with ids made into tokens and
+the original id kept in the node attribute ``narcosim_id``, which :func:`read_graph` turns back
+into the id. Each GEXF and GraphML file is validated against its schema when the schema is
+installed; :func:`check_gexf` checks a GEXF file's structure with lxml besides (the namespace,
+declared attribute ids and types, unique node and edge ids, and edges between declared nodes),
+and reads GEXF 1.3 files for import.
 
 GraphML, GEXF and JSON round-trip every graph here exactly (nodes, edges, attributes and their
 types). CSV has one type per column and no way to tell an empty string from a missing value, so
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +38,7 @@ import pandas as pd
 from lxml import etree
 
 from narcosim.errors import DataValidationError, ParameterError, StoreError
+from narcosim.network import schema
 
 #: Export formats and the file suffixes they write.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -43,11 +47,16 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "csv": (".nodes.csv", ".edges.csv"),
     "json": (".json",),
 }
-GEXF_NS = "http://gexf.net/1.3"
-#: GEXF namespaces :func:`check_gexf` accepts: 1.3 (written here) and 1.2 (read).
-GEXF_NAMESPACES = (GEXF_NS, "http://www.gexf.net/1.2draft")
+GEXF_NS = "http://www.gexf.net/1.2draft"
+#: GEXF namespaces :func:`check_gexf` accepts: 1.2draft (written here) and 1.3 (read).
+GEXF_NAMESPACES = (GEXF_NS, "http://gexf.net/1.3")
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-_NX_XSI = b'xmlns:xsi="http://w3.org/2001/XMLSchema-instance"'
+#: NetworkX 3.6 writes GEXF 1.3 with this (misspelt, no ``www``) namespace; accepted on import.
+_NX_XSI_NS = "http://w3.org/2001/XMLSchema-instance"
+#: The node attribute holding a GraphML node's own id when it is not an XML name token.
+ID_ATTRIBUTE = "narcosim_id"
+_NMTOKEN = re.compile(r"^[\w.:\-\u00b7]+$")
+_NON_TOKEN = re.compile(r"[^\w.:\-\u00b7]")
 _GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "string", "liststring",
                "anyURI", "listboolean", "listinteger", "listlong", "listfloat", "listdouble"}
 _READ_ERRORS = (ET.ParseError, etree.XMLSyntaxError, nx.NetworkXError, KeyError, ValueError,
@@ -71,11 +80,46 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def _gexf_copy(graph: nx.Graph) -> nx.Graph:
-    """A copy whose nodes carry ``label`` = their ``name`` (what Gephi shows)."""
+    """A copy with ``label`` = each node's ``name`` (what Gephi shows), no graph attributes."""
     g = graph.copy()
+    g.graph.clear()
     for node, data in g.nodes(data=True):
         data["label"] = str(data.get("name", node))
     return g
+
+
+def _graphml_copy(graph: nx.Graph) -> nx.Graph:
+    """The graph itself when every node id is an XML name token, else a copy with token ids.
+
+    A token id replaces each character a token cannot hold with ``_`` (and adds ``.2``, ``.3``
+    ... when two ids meet); the original id goes into :data:`ID_ATTRIBUTE`.
+    """
+    if all(_NMTOKEN.match(str(node)) for node in graph):
+        return graph
+    used: set[str] = set()
+    mapping = {}
+    for node in graph:
+        base = _NON_TOKEN.sub("_", str(node)) or "_"
+        token, i = base, 1
+        while token in used:
+            i += 1
+            token = f"{base}.{i}"
+        used.add(token)
+        mapping[node] = token
+    g = nx.relabel_nodes(graph, mapping, copy=True)
+    for node, token in mapping.items():
+        g.nodes[token][ID_ATTRIBUTE] = node
+    return g
+
+
+def _restore_ids(g: nx.Graph) -> nx.Graph:
+    """Undo :func:`_graphml_copy`: ids from :data:`ID_ATTRIBUTE` when every node has one."""
+    ids = [data.get(ID_ATTRIBUTE) for _, data in g.nodes(data=True)]
+    if not ids or any(i is None for i in ids) or len(set(ids)) != len(ids):
+        return g
+    for _, data in g.nodes(data=True):
+        del data[ID_ATTRIBUTE]
+    return nx.relabel_nodes(g, dict(zip(list(g), ids, strict=True)), copy=True)
 
 
 def _frames(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -89,11 +133,13 @@ def _frames(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _write_one(graph: nx.Graph, fmt: str, paths: tuple[Path, ...]) -> None:
     """Write ``graph`` in ``fmt`` to ``paths`` (one per suffix of the format)."""
     if fmt == "graphml":
-        nx.write_graphml(graph, paths[0])
+        nx.write_graphml(_graphml_copy(graph), paths[0])
     elif fmt == "gexf":
-        nx.write_gexf(_gexf_copy(graph), paths[0], version="1.3")
-        text = paths[0].read_bytes()
-        paths[0].write_bytes(text.replace(_NX_XSI, f'xmlns:xsi="{XSI_NS}"'.encode(), 1))
+        nx.write_gexf(_gexf_copy(graph), paths[0], version="1.2draft")
+        tree = etree.parse(str(paths[0]))
+        for element in tree.getroot().iterfind(f"{{{GEXF_NS}}}graph"):
+            element.attrib.pop("name", None)  # NetworkX always writes it; GEXF 1.2 has none
+        tree.write(str(paths[0]), xml_declaration=True, encoding="utf-8")
     elif fmt == "csv":
         nodes, edges = _frames(graph)
         nodes.to_csv(paths[0], index=False)
@@ -121,6 +167,7 @@ def write_graphs(graphs: dict[str, nx.Graph], out: Path, formats: Iterable[str])
 
     Raises:
         StoreError: A file cannot be written (nothing is left behind).
+        DataValidationError: A written file fails its format's check (nothing is left behind).
     """
     formats = tuple(formats)
     done: list[tuple[Path, Path]] = []
@@ -134,12 +181,16 @@ def write_graphs(graphs: dict[str, nx.Graph], out: Path, formats: Iterable[str])
                 _write_one(graph, fmt, temps)
                 if fmt == "gexf":
                     check_gexf(temps[0])
+                if fmt in schema.SCHEMA_FILES:
+                    schema.validate(temps[0], fmt)
         for temp, target in done:
             os.replace(temp, target)
-    except OSError as error:
+    except (OSError, DataValidationError) as error:
         for temp, _ in done:
             with contextlib.suppress(OSError):
                 temp.unlink()
+        if isinstance(error, DataValidationError):  # a writer broke the format: a bug
+            raise
         raise StoreError(f"cannot write to {out}: {error.strerror or error}") from None
     return [target for _, target in done]
 
@@ -163,7 +214,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def check_gexf(path: Path) -> int:
-    """Check a GEXF 1.3 (or 1.2) file's structure with lxml.
+    """Check a GEXF 1.2draft (or 1.3) file's structure with lxml.
 
     Checks the root element and namespace, one ``graph`` with a valid ``defaultedgetype``,
     attribute declarations (``id``, ``title`` and a GEXF ``type``; unique ids per class), every
@@ -192,7 +243,7 @@ def check_gexf(path: Path) -> int:
         raise fail(f"root element {root.tag!r}")
     ns = {"g": namespace}
     for name in root.attrib:
-        if etree.QName(name).namespace not in (None, XSI_NS):
+        if etree.QName(name).namespace not in (None, XSI_NS, _NX_XSI_NS):
             raise fail(f"root attribute {name!r} in an unknown namespace")
     graphs = root.findall("g:graph", ns)
     if len(graphs) != 1:
@@ -315,7 +366,7 @@ def read_graph(path: Path, directed: bool | None = None) -> nx.Graph:
         raise DataValidationError(f"{path}: empty file")
     try:
         if suffix == ".graphml":
-            g = nx.read_graphml(path)
+            g = _restore_ids(nx.read_graphml(path))
             for key in ("node_default", "edge_default"):  # added by the reader when empty
                 if g.graph.get(key) == {}:
                     del g.graph[key]
