@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - older typer: plain click
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from narcosim.cli import (  # noqa: F401  (register commands)
+    assess_cmd,
     atlas_cmd,
     calibrate_cmd,
     compare_cmd,
