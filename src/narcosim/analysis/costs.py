@@ -32,8 +32,8 @@ import pyarrow.parquet as pq
 
 from narcosim.analysis.measures import INTERVENTION_PREFIX, Window
 from narcosim.core.random import INIT_STEP, Stream
+from narcosim.core.units import DAYS_PER_YEAR
 from narcosim.errors import StoreError
-from narcosim.interventions.base import DAYS_PER_YEAR
 from narcosim.interventions.config import CONFIG_BY_KIND, InterventionConfig
 
 #: The named stream every member's cost draws come from.

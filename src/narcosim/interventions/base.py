@@ -14,10 +14,9 @@ import numpy as np
 
 from narcosim.core.module import Module
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_YEAR
 from narcosim.interventions.config import InterventionConfig
 from narcosim.interventions.targets import ResolvedTarget
-
-DAYS_PER_YEAR = 365.25
 
 
 class Intervention(Module):

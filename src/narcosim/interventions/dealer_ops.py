@@ -43,23 +43,24 @@ class DealerOperation(Intervention):
     """Investigations of cartel-linked dealers in the targeted states (or cities' states)."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("arrests_per_investigation", 3337 / 1436, "", 0.0, 100.0,
+        ParamSpec("arrests_per_investigation", 3337 / 1436, "arrests per investigation", 0.0, 100.0,
                   source=f"{LAST_MILE}: 3,337 arrests / 1,436 investigations",
                   doc="Dealers arrested per investigation (if there are dealers to arrest)."),
-        ParamSpec("fentanyl_seizure_per_investigation", 1.2e-3, "", 0.0, 1.0,
+        ParamSpec("fentanyl_seizure_per_investigation", 1.2e-3, "fraction per investigation",
+                  0.0, 1.0,
                   source=f"calibrated to {LAST_MILE}: pills and powder "
                          "(narcosim calibrate last-mile --seed 1)",
                   doc="Share of the targeted states' fentanyl street stock seized per "
                       "investigation."),
-        ParamSpec("meth_seizure_per_investigation", 1.0e-3, "", 0.0, 1.0,
+        ParamSpec("meth_seizure_per_investigation", 1.0e-3, "fraction per investigation", 0.0, 1.0,
                   source=f"calibrated to {LAST_MILE}: 91,000 lb methamphetamine "
                          "(narcosim calibrate last-mile --seed 1)",
                   doc="Share of the targeted states' methamphetamine street stock seized per "
                       "investigation."),
-        ParamSpec("firearms_per_arrest", 8497 / 3337, "", 0.0, 100.0,
+        ParamSpec("firearms_per_arrest", 8497 / 3337, "firearms per arrest", 0.0, 100.0,
                   source=f"{LAST_MILE}: 8,497 firearms / 3,337 arrests",
                   doc="Firearms seized per arrest."),
-        ParamSpec("cash_per_arrest", 100e6 / 3337, "", 0.0, 1e9,
+        ParamSpec("cash_per_arrest", 100e6 / 3337, "usd per arrest", 0.0, 1e9,
                   source=f"{LAST_MILE}: $100 million / 3,337 arrests",
                   doc="US dollars seized per arrest."),
     ]

@@ -15,7 +15,6 @@ import numpy as np
 
 #: The people module's treatment status (kept here so this module loads without numba).
 TREATMENT = 1
-DAYS_PER_YEAR = 365.25
 
 
 def lever_share(own: np.ndarray, total: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_WEEK
 from narcosim.interventions.base import Intervention
 from narcosim.model.drugs import SUPPLY_DRUGS
 
@@ -29,7 +30,7 @@ class BorderSurge(Intervention):
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("corridor_share", 0.5, "", 0.0, 10.0,
+        ParamSpec("corridor_share", 0.5, "fraction", 0.0, 10.0,
                   source="guess: a surge at the ports also adds some Border Patrol pressure "
                          "in the corridor",
                   doc="Share of the surge applied to Border Patrol in the corridor."),
@@ -57,10 +58,10 @@ class HubTakedown(Intervention):
     """Investigations at distribution hubs: stock seized, loads diverted to other hubs."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("weekly_seizure", 0.02, "", 0.0, 1.0,
+        ParamSpec("weekly_seizure", 0.02, "fraction per week", 0.0, 1.0,
                   source="guess: share of a hub's stock seized per week at intensity 1",
                   doc="Weekly share of the targeted hubs' stock seized at intensity 1."),
-        ParamSpec("diversion", 0.3, "", 0.0, 1.0,
+        ParamSpec("diversion", 0.3, "fraction", 0.0, 1.0,
                   source="guess: share of loads traffickers send to the next hub instead, at "
                          "intensity 1 (cartel adaptation)",
                   doc="Share of loads bound for a targeted hub diverted to the next-nearest."),
@@ -100,7 +101,7 @@ class PrecursorControl(Intervention):
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("efficacy", 0.25, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.25, "fraction", 0.0, 1.0,
                   source="guess: share of production capacity lost at intensity 1",
                   doc="Capacity lost per unit intensity."),
     ]
@@ -121,7 +122,7 @@ class AntiMoneyLaundering(Intervention):
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("efficacy", 0.1, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.1, "fraction", 0.0, 1.0,
                   source="guess: share of production capacity lost at intensity 1",
                   doc="Capacity lost per unit intensity."),
     ]
@@ -152,10 +153,10 @@ class LeaderRemoval(Intervention):
         timeline = sim.timeline
         start = self.config.start
         self.capture_step = self._step_on_or_after(start)
-        weeks = (self.config.release_days / 7.0 if released
+        weeks = (self.config.release_days / DAYS_PER_WEEK if released
                  else float(self.config.succession_weeks))
-        self.return_step = self.capture_step + max(int(np.ceil(weeks * 7.0 / timeline.dt_days)),
-                                                   0)
+        steps = int(np.ceil(weeks * DAYS_PER_WEEK / timeline.dt_days))
+        self.return_step = self.capture_step + max(steps, 0)
         self.released = released
         self.results.define("leadership_out", dtype=np.int64,
                             doc="1 while the targeted leadership is out.")

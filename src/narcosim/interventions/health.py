@@ -15,8 +15,9 @@ import numpy as np
 
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from narcosim.errors import ParameterError
-from narcosim.interventions.base import DAYS_PER_YEAR, Intervention
+from narcosim.interventions.base import Intervention
 from narcosim.interventions.delivery import EnrolledPatients, people_reached
 
 
@@ -52,7 +53,7 @@ class NaloxoneDistribution(_StateLever):
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("access_per_unit", 0.2, "", 0.0, 1.0,
+        ParamSpec("access_per_unit", 0.2, "fraction", 0.0, 1.0,
                   source="guess: share of people who use drugs newly reached at intensity 1",
                   doc="Added naloxone-access share per unit intensity."),
     ]
@@ -87,7 +88,7 @@ class TreatmentExpansion(_StateLever):
     """
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("share_per_unit", 0.15, "", 0.0, 1.0,
+        ParamSpec("share_per_unit", 0.15, "fraction", 0.0, 1.0,
                   source="guess: added treatment share at intensity 1 (from 25.1% in 2022, "
                          "MMWR 73(25))",
                   doc="Added share in treatment per unit intensity."),
@@ -109,8 +110,8 @@ class TreatmentExpansion(_StateLever):
         """Book the patient-weeks delivered this step, then record."""
         people = self.module("people")
         held = self.patients.update(people, self.own_extra(self.pars.share_per_unit))
-        weeks = held * people.scale * self.sim.dt_days / 7.0
-        self.cost += self.config.unit_cost * weeks * 7.0 / DAYS_PER_YEAR
+        weeks = held * people.scale * self.sim.dt_days / DAYS_PER_WEEK
+        self.cost += self.config.unit_cost * weeks * DAYS_PER_WEEK / DAYS_PER_YEAR
         self.results["patient_weeks"][self.sim.ti] = weeks
         super().update_results()
 
@@ -119,10 +120,10 @@ class TestStrips(_StateLever):
     """Fentanyl test strips: users who test and find fentanyl take fewer risks."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("coverage", 0.3, "", 0.0, 1.0,
+        ParamSpec("coverage", 0.3, "fraction", 0.0, 1.0,
                   source="guess: share of users who test at intensity 1",
                   doc="Share of people who use drugs who test their drugs."),
-        ParamSpec("efficacy", 0.3, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.3, "fraction", 0.0, 1.0,
                   source="guess informed by Peiper et al., Int J Drug Policy 63 (2019): a "
                          "positive strip leads to safer use; the reduction in risk is not "
                          "measured",
@@ -139,7 +140,7 @@ class Prevention(_StateLever):
     """Prevention: fewer people start using."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("efficacy", 0.2, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.2, "fraction", 0.0, 1.0,
                   source="guess: share of initiations prevented at intensity 1",
                   doc="Reduction in initiation per unit intensity."),
     ]

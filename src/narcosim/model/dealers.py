@@ -18,10 +18,9 @@ from narcosim.core.agents import Agents
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
-
-DAYS_PER_YEAR = 365.25
 
 
 class Dealers(Module):
@@ -50,13 +49,13 @@ class Dealers(Module):
                   doc="Rate at which the shortfall of dealers is filled.",
                   prior=(0.05, 0.3),
                   prior_source="guess: a twentieth to nearly a third of the shortfall a week"),
-        ParamSpec("social_media_boost", 2.0, "", 1.0, 10.0,
+        ParamSpec("social_media_boost", 2.0, "ratio", 1.0, 10.0,
                   source="guess: NDTA 2024 — dealers recruited and advertising over social "
                          "media and encrypted apps; the speed-up is not published",
                   doc="Multiplier on recruitment once it runs over social media.",
                   prior=(1.2, 4.0),
                   prior_source="guess: from a small to a fourfold speed-up"),
-        ParamSpec("social_media_from", 2019.0, "", 2000.0, 2100.0,
+        ParamSpec("social_media_from", 2019, "calendar_year", 2000, 2100, kind="int",
                   source="guess: year social-media recruiting became the norm",
                   doc="Year from which recruitment is boosted.",
                   prior=(2016.0, 2021.0),
@@ -122,7 +121,7 @@ class Dealers(Module):
         sold = sim.modules["distribution"].sold  # (operators, drugs, states)
         needed = (sold / self.pars.kg_per_dealer_week[None, :, None]).sum(axis=1) / self.scale
         gap = np.maximum(needed - self.counts(), 0.0)
-        rate = self.pars.recruit_rate * sim.dt_days / 7.0
+        rate = self.pars.recruit_rate * sim.dt_days / DAYS_PER_WEEK
         if sim.timeline.years[ti] >= self.pars.social_media_from:
             rate *= self.pars.social_media_boost
         new = self.s_recruit.poisson(ti, np.minimum(rate, 1.0) * gap)

@@ -23,10 +23,10 @@ from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import INIT_STEP
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
-DAYS_PER_YEAR = 365.25
 #: States where both cartels already operated in 2015: the seed's hub cities' states and the
 #: southwest border states (NDTA 2024 names these hubs; the opening year is a guess).
 INITIAL_STATES: tuple[str, ...] = ("CA", "AZ", "NM", "TX", "IL", "GA", "FL", "NY")
@@ -42,22 +42,22 @@ class Distribution(Module):
 
     name = "distribution"
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("hub_dispatch", 0.6, "", 0.0, 1.0,
+        ParamSpec("hub_dispatch", 0.6, "fraction per week", 0.0, 1.0,
                   source="guess: hubs turn over most of their stock within a couple of weeks",
                   doc="Share of a hub's stock sent on to the states each week.",
                   prior=(0.3, 0.9),
                   prior_source="guess: hub stock lasting one to three weeks"),
-        ParamSpec("retail_turnover", 0.5, "", 0.0, 1.0,
+        ParamSpec("retail_turnover", 0.5, "fraction per week", 0.0, 1.0,
                   source="guess: street stock lasts about two weeks",
                   doc="Share of a state's stock sold to users each week.",
                   prior=(0.25, 0.75),
                   prior_source="guess: street stock lasting one to four weeks"),
-        ParamSpec("retail_loss", 0.02, "", 0.0, 1.0,
+        ParamSpec("retail_loss", 0.02, "fraction per week", 0.0, 1.0,
                   source="guess: local seizures and losses, a small share of street stock",
                   doc="Share of a state's unsold stock lost (local seizures, spoilage) each week.",
                   prior=(0.005, 0.05),
                   prior_source="guess: a quarter to two and a half times the default"),
-        ParamSpec("small_market_floor", 0.5, "", 0.0, 10.0,
+        ParamSpec("small_market_floor", 0.5, "dimensionless", 0.0, 10.0,
                   source="guess: cartels open in small markets too — the NDTA 2024 finds them in "
                          "all 50 states",
                   doc="Added to a state's relative market size in the opening probability.",
@@ -73,29 +73,29 @@ class Distribution(Module):
                   doc="Rate at which CJNG opens a franchise in an average state.",
                   prior=(0.4, 1.6),
                   prior_source="guess: half to twice the default"),
-        ParamSpec("headless_coordination", 0.2, "", 0.0, 1.0,
+        ParamSpec("headless_coordination", 0.2, "ratio", 0.0, 1.0,
                   source="guess: share of the franchise expansion rate left without a centre",
                   doc="Multiplier on CJNG's franchise opening with its central command removed.",
                   prior=(0.0, 0.5),
                   prior_source="guess: from no expansion to half of it"),
-        ParamSpec("risk_premium", 2.0, "", 0.0, 100.0,
+        ParamSpec("risk_premium", 2.0, "years", 0.0, 100.0,
                   source="guess: Reuter & Kleiman (1986) 'Risks and prices' — the retail price "
                          "carries a premium for the dealer's risk; price rise per unit yearly "
                          "arrest risk",
                   doc="Price rise per unit of a dealer's yearly arrest risk.",
                   prior=(0.5, 5.0),
                   prior_source="guess: a quarter to two and a half times the default"),
-        ParamSpec("price_elasticity", 0.3, "", 0.0, 3.0,
+        ParamSpec("price_elasticity", 0.3, "dimensionless", 0.0, 3.0,
                   source="Gallet, Addiction 109(9) 2014, meta-analysis of illicit drug demand: "
                          "price elasticities around -0.3 (approximate)",
                   doc="Elasticity of street sales to price (positive number).",
                   prior=(0.1, 0.7),
                   prior_source="guess: Gallet 2014's estimates spread widely around -0.3; "
                                "0.1 to 0.7"),
-        ParamSpec("centre_removed_from", 0.0, "", 0.0, 2100.0,
+        ParamSpec("centre_removed_from", 0.0, "calendar_year", 0.0, 2100.0,
                   source="scenario setting: 0 = never",
                   doc="Year (decimal) from which CJNG's central command is removed; 0 = never."),
-        ParamSpec("centre_removed_until", 0.0, "", 0.0, 2100.0,
+        ParamSpec("centre_removed_until", 0.0, "calendar_year", 0.0, 2100.0,
                   source="scenario setting: 0 = for the rest of the run",
                   doc="Year (decimal) the centre is restored; 0 = not restored."),
     ]
@@ -244,7 +244,7 @@ class Distribution(Module):
         self.seized_total += self.seized_now.sum(axis=1)
         # Risks and prices (Reuter & Kleiman 1986): dealers charge a premium for their arrest
         # risk; at a higher price less is bought (price elasticity of demand).
-        self.price_index = 1.0 + self.pars.risk_premium * self.arrest_risk * 52.0
+        self.price_index = 1.0 + self.pars.risk_premium * self.arrest_risk * ROUND_WEEKS_PER_YEAR
         turnover = self.pars.retail_turnover * self.price_index ** (-self.pars.price_elasticity)
         self.sold = self.state_stock * turnover[None, None, :]
         self.sold_by_state = self.sold.sum(axis=0)

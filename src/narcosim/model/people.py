@@ -33,6 +33,7 @@ from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.people_programmes import (
@@ -61,7 +62,6 @@ STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
 #: Fentanyl availability (kg per 100,000 people per week) at which the fentanyl hazard equals
 #: od_fentanyl: a normalising constant, not behaviour.
 FENTANYL_REFERENCE = 1.0
-DAYS_PER_YEAR = 365.25
 #: The supply drug whose availability draws each group's newcomers.
 _DRUG_OF_GROUP = np.array([SUPPLY_DRUGS.index(d) for d in
                            ("fentanyl", "methamphetamine", "cocaine")])
@@ -274,7 +274,7 @@ class People(Module):
             Shape (components, cells); multiply by :meth:`coefficients` for hazards.
         """
         p = self.pars
-        dt_weeks = self.sim.dt_days / 7.0
+        dt_weeks = self.sim.dt_days / DAYS_PER_WEEK
         fent, meth, coc = (avail[SUPPLY_DRUGS.index(d)] for d in SUPPLY_DRUGS)
         # constant elasticity of the fentanyl hazard to local fentanyl supply (fitted, with
         # its interval); heroin's share of the opioid hazard falls as fentanyl displaces it
@@ -331,14 +331,14 @@ class People(Module):
                p.treatment_to_remission, p.tolerance_loss_weeks)
         if self._care_cache is not None and self._care_cache[0] == key:
             return self._care_cache[1]
-        dt_w = self.sim.dt_days / 7.0
+        dt_w = self.sim.dt_days / DAYS_PER_WEEK
         leave_t = 1.0 / p.treatment_weeks
         enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
             if p.treatment_share < 1 else 1.0
-        relapse = p.relapse_rate / 52.0
-        jail = p.incarceration_rate / 52.0
+        relapse = p.relapse_rate / ROUND_WEEKS_PER_YEAR
+        jail = p.incarceration_rate / ROUND_WEEKS_PER_YEAR
         release = 1.0 / p.incarceration_weeks
-        quit_ = p.stimulant_quit_rate / 52.0
+        quit_ = p.stimulant_quit_rate / ROUND_WEEKS_PER_YEAR
         opioid = np.array([False, True])
         r_treat = np.where(opioid, enter_t, 0.0)
         r_quit = np.where(opioid, 0.0, quit_)

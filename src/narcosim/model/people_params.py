@@ -69,7 +69,7 @@ def solved(name: str, high: float) -> tuple[float, float]:
 
 PEOPLE_PARAMS: list[ParamSpec] = [
     # --- who uses what -------------------------------------------------------------------
-    ParamSpec("n_opioid_use_disorder", 6.1e6, "", 0.0, 5e7,
+    ParamSpec("n_opioid_use_disorder", 6.1e6, "people", 0.0, 5e7,
               source="NSDUH 2022 (SAMHSA 2023): 6.1 million people aged 12+ had an opioid "
                      "use disorder in the past year",
               doc="People with opioid use disorder (held over the run).",
@@ -77,18 +77,18 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               prior_source="guess: NSDUH 2021-2023 put it at 5.6-6.1 million; a household "
                            "survey misses people who are homeless, in jail or in care, so up "
                            "to about 1.5 times that"),
-    ParamSpec("n_methamphetamine", 2.7e6, "", 0.0, 5e7,
+    ParamSpec("n_methamphetamine", 2.7e6, "people", 0.0, 5e7,
               source="NSDUH 2022, approximate: about 2.7 million past-year methamphetamine users",
               doc="People who used methamphetamine in the past year.",
               prior=(2.0e6, 4.0e6),
               prior_source="guess: NSDUH's yearly figures and its under-coverage of people "
                            "who use most heavily"),
-    ParamSpec("n_cocaine", 5.0e6, "", 0.0, 5e7,
+    ParamSpec("n_cocaine", 5.0e6, "people", 0.0, 5e7,
               source="NSDUH 2022, approximate: about 5 million past-year cocaine users",
               doc="People who used cocaine in the past year.",
               prior=(4.0e6, 7.0e6),
               prior_source="guess: NSDUH's yearly figures and its under-coverage"),
-    ParamSpec("meth_among_oud", fitted("meth_among_oud"), "", 0.0, 1.0, source=FIT,
+    ParamSpec("meth_among_oud", fitted("meth_among_oud"), "fraction", 0.0, 1.0, source=FIT,
               doc="Share of people with OUD who also use methamphetamine in 2015.",
               prior=searched("meth_among_oud"), prior_source=SEARCHED),
     ParamSpec("meth_among_oud_growth", fitted("meth_among_oud_growth"), "per year", 0.0, 0.1,
@@ -98,15 +98,16 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Yearly rise in the share of people with OUD who also use methamphetamine.",
               prior=searched("meth_among_oud_growth"),
               prior_source=f"{SEARCHED}, which holds Ellis et al.'s 0.026"),
-    ParamSpec("cocaine_among_oud", fitted("cocaine_among_oud"), "", 0.0, 1.0, source=FIT,
+    ParamSpec("cocaine_among_oud", fitted("cocaine_among_oud"), "fraction", 0.0, 1.0, source=FIT,
               doc="Share of people with OUD who also use cocaine.",
               prior=searched("cocaine_among_oud"), prior_source=SEARCHED),
-    ParamSpec("prevalence_weight", fitted("prevalence_weight"), "", 0.0, 2.0, source=FIT,
+    ParamSpec("prevalence_weight", fitted("prevalence_weight"), "dimensionless", 0.0, 2.0,
+              source=FIT,
               doc="Power of the mortality multiplier (NCHS 2013–2015 overdose death rate "
                   "relative to the nation's) applied to where people who use drugs live.",
               prior=searched("prevalence_weight"), prior_source=SEARCHED),
     # --- care, prison, tolerance ---------------------------------------------------------
-    ParamSpec("treatment_share", 0.251, "", 0.0, 1.0,
+    ParamSpec("treatment_share", 0.251, "fraction", 0.0, 1.0,
               source="MMWR 73(25) 2024: 25.1% of adults who needed OUD treatment received "
                      "medication in 2022",
               doc="Long-run share of people with OUD in treatment (MOUD).",
@@ -117,7 +118,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               source="guess: about six months' retention on MOUD",
               doc="Mean time in treatment.",
               prior=(12.0, 52.0), prior_source="guess: three months to a year on MOUD"),
-    ParamSpec("treatment_to_remission", 0.3, "", 0.0, 1.0,
+    ParamSpec("treatment_to_remission", 0.3, "fraction", 0.0, 1.0,
               source="guess: share of treatment exits that end in remission",
               doc="Share of people leaving treatment who stop using.",
               prior=(0.1, 0.5), prior_source="guess: a tenth to a half of exits"),
@@ -134,7 +135,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Mean time incarcerated.",
               prior=(8.0, 78.0),
               prior_source="guess: short jail stays to a year and a half in prison"),
-    ParamSpec("tolerance_loss_multiplier", 5.0, "", 1.0, 20.0,
+    ParamSpec("tolerance_loss_multiplier", 5.0, "ratio", 1.0, 20.0,
               source="Merrall et al., Addiction 105(9) 2010: drug-related deaths 3–8 times "
                      "higher in the two weeks after release from prison (midpoint)",
               doc="Overdose-risk multiplier on returning to use after abstinence.",
@@ -145,7 +146,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               prior=(1.0, 4.0),
               prior_source="guess: Merrall et al. find the excess highest in the first two "
                            "weeks and still raised after them; one to four weeks"),
-    ParamSpec("moud_risk_multiplier", 0.4, "", 0.0, 1.0,
+    ParamSpec("moud_risk_multiplier", 0.4, "ratio", 0.0, 1.0,
               source="guess informed by Sordo et al., BMJ 357 2017: mortality in methadone or "
                      "buprenorphine treatment is a fraction of that out of treatment",
               doc="Overdose-risk multiplier while in treatment.",
@@ -157,7 +158,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               source="guess: a tenth of people who use stimulants stop each year",
               doc="Rate at which stimulant-only users stop.",
               prior=(0.05, 0.3), prior_source="guess: a twentieth to nearly a third a year"),
-    ParamSpec("initiation_elasticity", 0.1, "", 0.0, 2.0,
+    ParamSpec("initiation_elasticity", 0.1, "dimensionless", 0.0, 2.0,
               source="guess: initiation rises weakly with local availability",
               doc="Elasticity of initiation (replacing those who leave) to availability.",
               prior=(0.0, 0.2),
@@ -165,14 +166,14 @@ PEOPLE_PARAMS: list[ParamSpec] = [
                            "best-supplied states grow without bound (initiation replaces "
                            "leavers times relative availability ** elasticity), so the "
                            "runs stop being about the real epidemic"),
-    ParamSpec("trends_until", fitted("trends_until"), "", 0.0, 2100.0,
+    ParamSpec("trends_until", fitted("trends_until"), "calendar_year", 0.0, 2100.0,
               source=f"{FIT}: status-quo assumption, the fitted linear trends (naloxone "
                      "access, methamphetamine co-use) are identified only over the fit years, "
                      "so they are held after them; calibration sets it to the end of the last "
                      "fit year; 0 = never held",
               doc="Year (decimal) after which naloxone access and co-use stay at their level."),
     # --- naloxone ------------------------------------------------------------------------
-    ParamSpec("naloxone_access", 0.1, "", 0.0, 1.0,
+    ParamSpec("naloxone_access", 0.1, "fraction", 0.0, 1.0,
               source="guess: share of people who use drugs whose overdoses happen where "
                      "naloxone was at hand in 2015, before the big expansions",
               doc="Share of people with naloxone access in 2015.",
@@ -181,7 +182,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Yearly rise in the naloxone-access share (distribution programmes, "
                   "pharmacy and over-the-counter naloxone).",
               prior=searched("naloxone_growth"), prior_source=SEARCHED),
-    ParamSpec("naloxone_reversal", 0.9, "", 0.0, 1.0,
+    ParamSpec("naloxone_reversal", 0.9, "probability", 0.0, 1.0,
               source="guess: share of overdoses reversed when naloxone is at hand",
               doc="Probability an overdose is reversed given naloxone access.",
               prior=(0.75, 0.98),
@@ -191,7 +192,8 @@ PEOPLE_PARAMS: list[ParamSpec] = [
     ParamSpec("od_opioid", fitted("od_opioid"), "per week", 0.0, 0.05, source=FIT,
               doc="Weekly fatal-overdose hazard of an opioid user from non-fentanyl opioids.",
               prior=solved("od_opioid", 0.05), prior_source=SOLVED),
-    ParamSpec("fentanyl_elasticity", fitted("fentanyl_elasticity"), "", 0.0, 3.0, source=FIT,
+    ParamSpec("fentanyl_elasticity", fitted("fentanyl_elasticity"), "dimensionless", 0.0, 3.0,
+              source=FIT,
               doc="Elasticity of the fentanyl overdose hazard to local fentanyl supply (kg "
                   "sold per 100,000 people): halving supply multiplies the hazard by "
                   "0.5 ** elasticity. Identified from the deaths data with an interval "
@@ -201,7 +203,7 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Weekly fatal-overdose hazard of an opioid user fully exposed to fentanyl "
                   "(before the potency term).",
               prior=solved("od_fentanyl", 0.05), prior_source=SOLVED),
-    ParamSpec("potency_gamma", fitted("potency_gamma"), "", 0.0, 10.0, source=FIT,
+    ParamSpec("potency_gamma", fitted("potency_gamma"), "dimensionless", 0.0, 10.0, source=FIT,
               doc="Extra fentanyl hazard per unit share of pills with a lethal dose (DEA).",
               prior=searched("potency_gamma"), prior_source=SEARCHED),
     ParamSpec("od_meth", fitted("od_meth"), "per week", 0.0, 0.05, source=FIT,
@@ -212,19 +214,20 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               doc="Weekly stimulant hazard of a cocaine user at availability 0.3 kg per "
                   "100,000 per week.",
               prior=solved("od_cocaine", 0.05), prior_source=SOLVED),
-    ParamSpec("meth_elasticity", fitted("meth_elasticity"), "", 0.0, 3.0,
+    ParamSpec("meth_elasticity", fitted("meth_elasticity"), "dimensionless", 0.0, 3.0,
               source=FIT, doc="Elasticity of the methamphetamine hazard to its availability "
                               "(fitted apart from cocaine's: no reason the two drugs' "
                               "dose-response should match).",
               prior=searched("meth_elasticity"), prior_source=SEARCHED),
-    ParamSpec("cocaine_elasticity", fitted("cocaine_elasticity"), "", 0.0, 3.0,
+    ParamSpec("cocaine_elasticity", fitted("cocaine_elasticity"), "dimensionless", 0.0, 3.0,
               source=FIT, doc="Elasticity of the cocaine hazard to its availability.",
               prior=searched("cocaine_elasticity"), prior_source=SEARCHED),
     ParamSpec("adulteration", fitted("adulteration"), "per week", 0.0, 0.05, source=FIT,
               doc="Weekly hazard from fentanyl in the stimulants of opioid-naive users, at full "
                   "fentanyl exposure.",
               prior=solved("adulteration", 0.05), prior_source=SOLVED),
-    ParamSpec("other_deaths", fitted("other_deaths"), "", 0.0, 100.0, source=FIT,
+    ParamSpec("other_deaths", fitted("other_deaths"), "deaths per 100,000 people per year",
+              0.0, 100.0, source=FIT,
               doc="Overdose deaths from drugs outside the model (prescription opioids alone, "
                   "benzodiazepines…) per 100,000 people per year.",
               prior=solved("other_deaths", 100.0), prior_source=SOLVED),

@@ -19,10 +19,9 @@ import numpy as np
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_YEAR
 from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
-
-DAYS_PER_YEAR = 365.25
 
 
 class Production(Module):
@@ -35,19 +34,19 @@ class Production(Module):
 
     name = "production"
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("precursor_supply", 1.0, "", 0.0, 2.0,
+        ParamSpec("precursor_supply", 1.0, "ratio", 0.0, 2.0,
                   source="guess: 1 = the precursor supply behind the fitted FY2019–FY2023 flow",
                   doc="Precursor chemicals available, relative to the fitted years; caps the "
                       "output of fentanyl and methamphetamine (not cocaine).",
                   prior=(0.8, 1.2),
                   prior_source="guess: precursor supply a fifth either side of the fitted years'"),
-        ParamSpec("independent_squeeze", 0.8, "", 0.0, 1.0,
+        ParamSpec("independent_squeeze", 0.8, "fraction", 0.0, 1.0,
                   source="guess: NDTA 2024 says the cartels 'eliminated any competition'; "
                          "the fraction is not published",
                   doc="Share of the independents' supply the cartels take over at full coverage.",
                   prior=(0.5, 1.0),
                   prior_source="guess: from half to all of the independents' supply"),
-        ParamSpec("cover_for_removed", 0.5, "", 0.0, 1.0,
+        ParamSpec("cover_for_removed", 0.5, "fraction", 0.0, 1.0,
                   source="guess: NDTA 2024 — umbrella factions share suppliers and routes; "
                          "how much of a removed faction's supply the rest absorb is unknown",
                   doc="Share of a removed umbrella faction's supply the other factions take over.",
