@@ -7,6 +7,8 @@ guard fails any test that resolves or connects to anything but 127.0.0.1.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import socket
 from collections.abc import Iterator
@@ -17,12 +19,14 @@ import pytest
 
 from loopback import Publishers, publisher_files, serve
 from narcosim.atlas.download import (
+    MANIFEST,
     RELEASES_DIR,
     SUPPLIED,
     DownloadError,
     download_atlas,
     download_releases,
 )
+from narcosim.atlas.integrity import IntegrityError
 from narcosim.atlas.publishers import BY_KEY, RELEASES, resolve_url
 from narcosim.atlas.store import Atlas
 from narcosim.cli import main
@@ -127,7 +131,7 @@ def test_converted_files_equal_the_shared_data_files(publishers: Publishers, dat
                                                      tmp_path: Path) -> None:
     out = tmp_path / "dl"
     result = download_atlas(out, mirror=publishers.url, do_import=False,
-                            fallback=indicators_only)
+                            fallback=indicators_only, insecure=True)
     assert sorted(result.fetched) == sorted(r.key for r in RELEASES)
     assert len(result.converted) == 19
     assert result.borrowed == [] and result.supplied == list(SUPPLIED)
@@ -166,7 +170,8 @@ def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
         capsys: pytest.CaptureFixture[str]) -> None:
     folder, store = tmp_path / "dl", tmp_path / "store" / "atlas.duckdb"
     code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                           "--mirror", publishers.url, "--from", str(indicators_only)], capsys)
+                           "--mirror", publishers.url, "--insecure", "--from",
+                           str(indicators_only)], capsys)
     assert code == 0, err
     assert f"downloaded {len(RELEASES)} releases" in out
     assert f"copied {len(SUPPLIED)} indicator files from {indicators_only}" in out
@@ -185,7 +190,8 @@ def test_download_imports_the_same_tables_and_reruns_fetch_nothing(
     publishers.requests.clear()
     before = {p: p.stat().st_mtime_ns for p in (folder / RELEASES_DIR).iterdir()}
     code, out, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                           "--mirror", publishers.url, "--from", str(indicators_only)], capsys)
+                           "--mirror", publishers.url, "--insecure", "--from",
+                           str(indicators_only)], capsys)
     assert code == 0, err
     assert publishers.requests == []
     assert (f"downloaded 0 releases into {folder / RELEASES_DIR} "
@@ -201,7 +207,7 @@ def test_404_is_one_line_exit_2_and_a_rerun_fetches_only_what_is_missing(
     source = ["--from", str(indicators_only)]
     with serve({k: v for k, v in served.items() if k != missing}) as server:
         code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                             "--mirror", server.url, *source], capsys)
+                             "--mirror", server.url, "--insecure", *source], capsys)
     assert code == 2
     assert err.splitlines()[-1] == (
         f"error: download failed: {server.url}{missing}: HTTP 404 Not Found (and --from "
@@ -213,7 +219,7 @@ def test_404_is_one_line_exit_2_and_a_rerun_fetches_only_what_is_missing(
     with serve(served) as server:  # the mirror may also come from the environment
         monkeypatch.setenv("NARCOSIM_MIRROR", server.url)
         code, _, err = _cli(["atlas", "download", str(folder), "--store", str(store),
-                             *source], capsys)
+                             "--insecure", *source], capsys)
         assert code == 0, err
         fetched = set(server.requests)
     assert missing in fetched
@@ -227,7 +233,7 @@ def test_a_broken_connection_never_leaves_a_complete_looking_file(
     path = resolve_url(BY_KEY["census"].url, "http://x")[len("http://x"):]
     publishers.truncated.add(path)
     with pytest.raises(DownloadError) as info:
-        download_releases(tmp_path, publishers.url)
+        download_releases(tmp_path, publishers.url, insecure=True)
     size = len(publishers.files[path])
     half = size // 2
     assert str(info.value) in (
@@ -237,7 +243,7 @@ def test_a_broken_connection_never_leaves_a_complete_looking_file(
     assert not (releases / BY_KEY["census"].filename).exists()
     assert not list(releases.glob("*.part"))
     publishers.truncated.clear()
-    assert download_releases(tmp_path, publishers.url).fetched[0] == "census"
+    assert download_releases(tmp_path, publishers.url, insecure=True).fetched[0] == "census"
 
 
 def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], indicators_only: Path,
@@ -248,7 +254,7 @@ def test_a_changed_pinned_file_is_refused(served: dict[str, bytes], indicators_o
     files[nodes] = served[nodes].replace(b"Sinaloa", b"Sinaloa!", 1)
     with serve(files) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path), "--store",
-                             str(tmp_path / "a.duckdb"), "--mirror", server.url,
+                             str(tmp_path / "a.duckdb"), "--mirror", server.url, "--insecure",
                              "--from", str(indicators_only)], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "BACRIM2020_Nodes.csv" in err
@@ -264,7 +270,7 @@ def test_a_publisher_layout_without_a_needed_column_names_file_and_column(
     files[census] = served[census].replace(b"POPESTIMATE2024", b"POPESTIMATE2O24", 1)
     with serve(files) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path), "--mirror", server.url,
-                             "--store", str(tmp_path / "a.duckdb"),
+                             "--insecure", "--store", str(tmp_path / "a.duckdb"),
                              "--from", str(indicators_only)], capsys)
     assert code == 2
     assert err == (f"error: NST-EST2024-ALLDATA.csv (from {BY_KEY['census'].url}): missing "
@@ -279,7 +285,7 @@ def test_from_dir_covers_a_release_that_cannot_be_fetched(
     store = tmp_path / "atlas.duckdb"
     with serve({k: v for k, v in served.items() if k != missing}) as server:
         code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--store", str(store),
-                             "--mirror", server.url, "--from", str(data_dir)], capsys)
+                             "--mirror", server.url, "--insecure", "--from", str(data_dir)], capsys)
     assert code == 0, err
     lines = err.splitlines()
     assert lines[0] == f"warning: download failed: {server.url}{missing}: HTTP 404 Not Found"
@@ -298,11 +304,96 @@ def test_from_dir_without_the_file_still_fails_naming_the_url(
     missing = resolve_url(BY_KEY["bts"].url, "http://x")[len("http://x"):]
     empty = indicators_only  # the indicator files only: nothing for the BTS release
     with serve({k: v for k, v in served.items() if k != missing}) as server:
-        code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror", server.url,
-                             "--store", str(tmp_path / "a.duckdb"), "--from", str(empty)],
-                            capsys)
+        code, _, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--mirror",
+                             server.url, "--insecure", "--store", str(tmp_path / "a.duckdb"),
+                             "--from", str(empty)], capsys)
     assert code == 2
     assert err.splitlines()[-1] == (
         f"error: download failed: {server.url}{missing}: HTTP 404 Not Found (and --from "
         f"{empty} has no bts_border_crossing_entry_us_mexico_2020_2021.csv)")
+    assert not (tmp_path / "a.duckdb").exists()
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_plain_http_is_refused_without_insecure(how: str, publishers: Publishers,
+                                                indicators_only: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    mirror = ["--mirror", publishers.url] if how == "option" else []
+    if how == "environment":
+        monkeypatch.setenv("NARCOSIM_MIRROR", publishers.url)
+    code, out, err = _cli(["atlas", "download", str(tmp_path / "dl"), "--store",
+                           str(tmp_path / "a.duckdb"), *mirror, "--from",
+                           str(indicators_only)], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: --mirror {publishers.url}"), err
+    assert "not HTTPS" in err and "--insecure" in err
+    assert publishers.requests == []  # refused before any request
+    assert not (tmp_path / "a.duckdb").exists()
+    assert not (tmp_path / "dl" / RELEASES_DIR).exists()
+
+
+def _small(*keys: str) -> tuple:
+    return tuple(BY_KEY[k] for k in keys)
+
+
+def test_a_cached_file_is_rehashed_and_a_tampered_one_refused(publishers: Publishers,
+                                                              tmp_path: Path) -> None:
+    releases = _small("census", "cartels_trends")
+    first = download_releases(tmp_path, publishers.url, releases=releases, insecure=True)
+    assert first.fetched == ["census", "cartels_trends"]
+    folder = tmp_path / RELEASES_DIR
+    recorded = json.loads((folder / MANIFEST).read_text("utf-8"))
+    census = folder / BY_KEY["census"].filename
+    assert recorded[census.name]["sha256"] == hashlib.sha256(census.read_bytes()).hexdigest()
+    # untouched: reused without a request, after re-hashing
+    publishers.requests.clear()
+    again = download_releases(tmp_path, publishers.url, releases=releases, insecure=True)
+    assert again.skipped == ["census", "cartels_trends"] and publishers.requests == []
+    # one byte changed on disk: refused in one line (even with a fallback), and removed
+    data = bytearray(census.read_bytes())
+    data[len(data) // 2] ^= 1
+    census.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError) as info:
+        download_releases(tmp_path, publishers.url, releases=releases, insecure=True,
+                          keep_going=True)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{census.name}: sha256 ")
+    assert "is not the one recorded when it was fetched" in message
+    assert recorded[census.name]["sha256"][:12] in message
+    assert not census.exists()
+    # the rerun fetches it again and records the same digest
+    download_releases(tmp_path, publishers.url, releases=releases, insecure=True)
+    assert json.loads((folder / MANIFEST).read_text("utf-8"))[census.name]["sha256"] == \
+        recorded[census.name]["sha256"]
+
+
+def test_a_file_without_a_record_is_fetched_again(publishers: Publishers,
+                                                  tmp_path: Path) -> None:
+    folder = tmp_path / RELEASES_DIR
+    folder.mkdir(parents=True)
+    planted = folder / BY_KEY["census"].filename
+    planted.write_bytes(b"not what the publisher serves")
+    result = download_releases(tmp_path, publishers.url, releases=_small("census"),
+                               insecure=True)
+    assert result.fetched == ["census"]
+    assert planted.read_bytes() != b"not what the publisher serves"
+
+
+def test_a_tampered_pinned_download_is_refused_even_with_a_fallback(
+        served: dict[str, bytes], data_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    trends = resolve_url(BY_KEY["cartels_trends"].url, "http://x")[len("http://x"):]
+    files = dict(served)
+    files[trends] = served[trends] + b"\n"
+    with serve(files) as server:
+        code, _, err = _cli(["atlas", "download", str(tmp_path), "--store",
+                             str(tmp_path / "a.duckdb"), "--mirror", server.url, "--insecure",
+                             "--from", str(data_dir)], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"error: {BY_KEY['cartels_trends'].filename}: sha256 " in err
+    assert "is not the pinned 51eb58b2d8c7" in err
+    assert not (tmp_path / RELEASES_DIR / BY_KEY["cartels_trends"].filename).exists()
     assert not (tmp_path / "a.duckdb").exists()

@@ -63,7 +63,14 @@ from narcosim.atlas.indicators import (
     NSDUH_FILE,
     TEDS_FILE,
 )
+from narcosim.atlas.integrity import (
+    HttpsOnlyRedirects,
+    check_digest,
+    check_secure,
+    pinned_sha256,
+)
 from narcosim.atlas.nflis import NFLIS_FILE
+from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.publishers import BY_KEY, RELEASES, Release, resolve_url
 from narcosim.atlas.store import default_store_path, import_data
 from narcosim.errors import NarcosimError
@@ -174,11 +181,12 @@ def _fetch(url: str, target: Path, progress: Progress | None, label: str,
     """Stream ``url`` to ``target`` via ``target.part``; return (bytes, sha256)."""
     part = target.with_name(target.name + ".part")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    opener = urllib.request.build_opener(HttpsOnlyRedirects)
     digest = hashlib.sha256()
     size = 0
     task = None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response, \
+        with opener.open(request, timeout=timeout) as response, \
                 open(part, "wb") as out:
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else None
@@ -224,8 +232,14 @@ def _write_manifest(folder: Path, manifest: dict[str, dict[str, object]]) -> Non
 def download_releases(dest: Path, mirror: str | None = None,
                       progress: Progress | None = None,
                       releases: tuple[Release, ...] = RELEASES,
-                      timeout: float = TIMEOUT_S, keep_going: bool = False) -> DownloadResult:
+                      timeout: float = TIMEOUT_S, keep_going: bool = False,
+                      insecure: bool = False) -> DownloadResult:
     """Fetch every release into ``dest/releases``, skipping those already complete.
+
+    Every file is checked by sha256: against its pin (:attr:`Release.sha256`) when it has
+    one, and against the digest recorded in ``releases/manifest.json`` when it was first
+    fetched. A file already there is re-hashed before it is reused, and one with no record
+    is fetched again.
 
     Args:
         dest: Folder to download into (created if needed).
@@ -235,6 +249,7 @@ def download_releases(dest: Path, mirror: str | None = None,
         releases: The releases to fetch (all of them by default).
         timeout: Seconds a connection may stay silent.
         keep_going: Record a failed release in ``failed`` and go on, instead of raising.
+        insecure: Allow a plain-HTTP mirror (``--insecure``); HTTPS only otherwise.
 
     Returns:
         The keys fetched, skipped and (with ``keep_going``) failed.
@@ -242,9 +257,14 @@ def download_releases(dest: Path, mirror: str | None = None,
     Raises:
         DownloadError: A network or HTTP error (one line naming the URL).
         ParameterError: A malformed mirror URL.
+        IntegrityError: A plain-HTTP mirror without ``insecure``; a file whose sha256 is
+            not its pinned or recorded one (never covered by ``keep_going``).
     """
     mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV) or None
     resolve_url("https://example.org/", mirror)  # a bad mirror fails before anything is made
+    for release in releases:
+        check_secure(resolve_url(release.url, mirror), insecure,
+                     "--mirror" if mirror else f"release {release.key}")
     folder = Path(dest) / RELEASES_DIR
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -254,7 +274,15 @@ def download_releases(dest: Path, mirror: str | None = None,
     result = DownloadResult()
     for release in releases:
         target = folder / release.filename
-        if target.is_file():
+        record = manifest.get(release.filename)
+        recorded = record.get("sha256") if isinstance(record, dict) else None
+        if target.is_file() and isinstance(recorded, str):
+            pin = pinned_sha256(release)
+            digest = sha256_file(target)
+            check_digest(release, target, digest, recorded, "one recorded when it was "
+                          "fetched")
+            if pin is not None:
+                check_digest(release, target, digest, pin, "pinned")
             result.skipped.append(release.key)
             continue
         url = resolve_url(release.url, mirror)
@@ -265,6 +293,9 @@ def download_releases(dest: Path, mirror: str | None = None,
                 raise
             result.failed[release.key] = str(error)
             continue
+        pin = pinned_sha256(release)
+        if pin is not None:
+            check_digest(release, target, sha256, pin, "pinned")
         manifest[release.filename] = {
             "url": release.url, "fetched_from": url, "bytes": size, "sha256": sha256,
             "fetched_at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -313,7 +344,8 @@ def check_supplied(source: Path | None) -> None:
 def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = None,
                    progress: Progress | None = None,
                    import_progress: Callable[[str, int, int], None] | None = None,
-                   do_import: bool = True, fallback: Path | None = None) -> DownloadResult:
+                   do_import: bool = True, fallback: Path | None = None,
+                   insecure: bool = False) -> DownloadResult:
     """Download every release, convert it into ``dest`` and import ``dest`` into the store.
 
     Args:
@@ -327,6 +359,7 @@ def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = N
             the files of :data:`SUPPLIED` are copied from here (``supplied``), and when
             a release cannot be fetched, the files it would give are copied from here
             (``borrowed``) instead of failing.
+        insecure: Allow a plain-HTTP mirror (see :func:`download_releases`).
 
     Returns:
         What was fetched, skipped, converted, borrowed and imported.
@@ -336,7 +369,7 @@ def download_atlas(dest: Path, store: Path | None = None, mirror: str | None = N
             fetched); a release could not be fetched and the fallback does not cover it.
     """
     check_supplied(fallback)
-    result = download_releases(dest, mirror, progress, keep_going=True)
+    result = download_releases(dest, mirror, progress, keep_going=True, insecure=insecure)
     result.converted = convert_all(Path(dest) / RELEASES_DIR, Path(dest), result.failed)
     if result.failed:
         _borrow(Path(fallback), Path(dest), result)  # type: ignore[arg-type]

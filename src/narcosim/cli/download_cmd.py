@@ -33,8 +33,11 @@ def download_command(
         "--store", help="Store file (default: $NARCOSIM_HOME/atlas.duckdb, else the "
         "per-user data folder).", dir_okay=False)] = None,
     mirror: Annotated[str | None, typer.Option(
-        "--mirror", envvar=MIRROR_ENV, help="http://HOST[:PORT] that serves every "
+        "--mirror", envvar=MIRROR_ENV, help="https://HOST[:PORT] that serves every "
         "publisher's paths (replaces scheme and host of each URL).")] = None,
+    insecure: Annotated[bool, typer.Option(
+        "--insecure", help="Allow a plain-HTTP --mirror (files are still checked against "
+        "their pinned or recorded sha256).")] = False,
     from_dir: Annotated[Path | None, typer.Option(
         "--from", help="A data folder laid out like shared/data (required): the indicator "
         "files (indicators/) are copied from here, and so are the files a release that "
@@ -48,12 +51,16 @@ def download_command(
     `atlas import` reads, then imported into the store. The indicator files (NFLIS,
     NSDUH, CDC dispensing rates, TEDS-A) are not published as releases and are
     copied from --from DIR.
+
+    Only HTTPS is used unless --insecure is given. Every file is checked by sha256: against
+    its pin, or against the digest recorded when it was first fetched (a cached file is
+    re-hashed before it is reused); a mismatch stops the download with exit 2.
     """
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), console=_err, transient=True,
                   disable=not _err.is_terminal) as bars:
         result = download_atlas(folder, store, mirror, progress=bars, do_import=False,
-                                fallback=from_dir)
+                                fallback=from_dir, insecure=insecure)
     for message in result.failed.values():
         _err.print(f"warning: {message}", markup=False)
     if result.borrowed:
