@@ -59,6 +59,15 @@ def test_disrupt_named_leaders_with_recovery(atlas_store: Path, capsys) -> None:
     data = json.loads(out)
     assert [r["node"] for r in data["removed"]] == ["N10025", "N10013"]
     assert len(data["workforce_recovery"]) == 11
+    rewiring = data["rewiring"]
+    assert (rewiring["share"], rewiring["delay_years"]) == (0.5, 1.0)
+    assert rewiring["after_rewiring"]["largest_component"] > data["after"]["largest_component"]
+    last = data["workforce_recovery"][-1]
+    assert last["ratio_ties_lost"] < last["ratio_rewired"]
+    code, _, err = run_cli(["network", "disrupt", "--strategy", "name", "--names", "CJNG",
+                            "--recovery", "--rewire-share", "2", "--store", str(atlas_store)],
+                           capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "rewiring share" in err
 
 
 def test_disrupt_random_on_a_users_file(karate_file: Path, capsys) -> None:

@@ -21,12 +21,13 @@ from rich.table import Table
 from narcosim.atlas.store import Atlas
 from narcosim.errors import ParameterError
 from narcosim.network.build import GRAPH_NAMES
-from narcosim.network.disrupt import DAMAGE, STRATEGIES, disrupt, removal_count
+from narcosim.network.disrupt import DAMAGE, STRATEGIES, damage, disrupt, removal_count
 from narcosim.network.graphio import parse_formats, write_csv_atomic, write_graphs
 from narcosim.network.keyplayer import key_players
 from narcosim.network.metrics import communities, gould_fernandez, network_summary, node_metrics
 from narcosim.network.page import write_network_page
 from narcosim.network.recovery import workforce_recovery
+from narcosim.network.rewire import Rewiring, rewired_graph
 from narcosim.network.scenario import GROUP_TARGETS, removal_scenario, write_scenario
 from narcosim.network.sources import analysed_graph, cartel_tables, export_graphs
 from narcosim.world import World
@@ -238,7 +239,13 @@ def disrupt_cmd(
         "--recalculate", help="Re-rank degree or betweenness after each removal.")] = False,
     recovery: Annotated[bool, typer.Option(
         "--recovery", help="Also follow the workforce for ten years after removing the groups "
-        "(alliance graphs).")] = False,
+        "(alliance graphs), with and without alliances re-forming.")] = False,
+    rewire_share: Annotated[float, typer.Option(
+        "--rewire-share", help="Re-formed alliance's weight as a share of the lost tie "
+        "(guess 0.5, range 0-1).")] = Rewiring.share,
+    rewire_years: Annotated[float, typer.Option(
+        "--rewire-years", help="Years until alliances re-form (guess 1, range 0.25-3).")
+    ] = Rewiring.delay_years,
     graph: GraphOption = None,
     file: FileOption = None,
     seed: SeedOption = 0,
@@ -267,7 +274,12 @@ def disrupt_cmd(
                      recalculate=recalculate)
     report = result.as_dict(g)
     if recovery:
-        curve = workforce_recovery(*cartel_tables(store), [str(n) for n in result.removed])
+        rule = Rewiring(rewire_share, rewire_years)
+        rewired = rewired_graph(g, result.removed, rule)
+        report["rewiring"] = {"share": rule.share, "delay_years": rule.delay_years,
+                              "after_rewiring": damage(rewired, [], g.number_of_nodes())}
+        curve = workforce_recovery(*cartel_tables(store), [str(n) for n in result.removed],
+                                   rewiring=rule)
         report["workforce_recovery"] = curve.to_dict(orient="records")
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
@@ -289,6 +301,14 @@ def disrupt_cmd(
         _out.print("workforce, removed groups' members set to 0 in "
                    f"{rows[0]['year']}: " + ", ".join(
                        f"{r['year']} {r['ratio']:.1%}" for r in rows) + " of the baseline",
+                   markup=False, soft_wrap=True)
+        after = report["rewiring"]["after_rewiring"]
+        _out.print(f"alliances re-formed after {rewire_years:g} years (share {rewire_share:g}): "
+                   f"largest component {after['largest_component']}, efficiency "
+                   f"{after['efficiency']:.4g}; workforce " + ", ".join(
+                       f"{r['year']} {r['ratio_rewired']:.1%}" for r in rows)
+                   + " of the baseline (ties lost, none re-formed: "
+                   f"{rows[-1]['ratio_ties_lost']:.1%} in {rows[-1]['year']})",
                    markup=False, soft_wrap=True)
 
 
