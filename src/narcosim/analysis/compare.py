@@ -28,6 +28,7 @@ which ``narcosim compare`` calls afterwards.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from narcosim.analysis.effects import (
 )
 from narcosim.analysis.measures import ALL, Window, member_dates, member_measures
 from narcosim.analysis.resolve import resolve_arms
+from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.errors import ParameterError
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
@@ -353,9 +355,18 @@ def compare(
         "results": {arm.name: arm_json(summary[summary["arm"] == arm.name])
                     for arm in arms[1:]},
     }
+    # Old comparison.json out, the tables in (each under a per-process temporary name,
+    # renamed when whole), then comparison.json with their sha256 last: a comparison killed
+    # part way has no comparison.json, so it never looks complete.
+    (out_dir / COMPARISON_JSON).unlink(missing_ok=True)
+    outputs = {}
+    for name, frame in ((MEMBERS_PARQUET, members), (COMPARISON_PARQUET, summary)):
+        tmp = out_dir / f".{name}.tmp-{os.getpid()}"
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, out_dir / name)
+        outputs[name] = {"sha256": sha256_file(out_dir / name)}
+    data["outputs"] = outputs
     data = jsonable(data)
     write_json_atomic(out_dir / COMPARISON_JSON, data)
-    members.to_parquet(out_dir / MEMBERS_PARQUET, index=False)
-    summary.to_parquet(out_dir / COMPARISON_PARQUET, index=False)
     return Comparison(out_dir, tuple(arms), runs, window, summary, members, data,
                       time.perf_counter() - t0)

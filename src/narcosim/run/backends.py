@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +33,9 @@ from narcosim.scenario.limits import MAX_WORKERS
 BACKENDS: tuple[str, ...] = ("local", "dask")
 #: Seconds to wait for a scheduler to accept a connection (a guess: long enough on a LAN).
 CONNECT_TIMEOUT_S = 3.0
+#: Seconds between a worker's checks that its parent is alive (a guess, range 0.1-2:
+#: cheap to check, and well inside the 10 s after which a worker counts as orphaned).
+PARENT_POLL_S = 0.5
 
 Job = tuple[Any, ...]
 
@@ -136,7 +141,7 @@ def run_jobs(
 
 def _run_local(fn: Callable[..., Any], jobs: Sequence[Job], n: int) -> Iterator[Any]:
     pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_ignore_sigint)
+                               initializer=_start_worker, initargs=(os.getpid(),))
     try:
         pending: set[Future[Any]] = {pool.submit(fn, *job) for job in jobs}
         while pending:
@@ -161,9 +166,36 @@ def _run_local(fn: Callable[..., Any], jobs: Sequence[Job], n: int) -> Iterator[
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_sigint() -> None:
-    """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers)."""
+def _start_worker(parent: int) -> None:
+    """Worker initialiser: leave Ctrl-C to the parent, and die with it.
+
+    Ctrl-C is the parent's to handle (it stops the workers). A parent killed outright
+    (``kill -9``, out of memory) cannot stop them, so each worker watches its parent and
+    exits when it is gone, instead of finishing its member under PID 1.
+
+    Args:
+        parent: The process id of the process that started the pool.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=watch_parent, args=(parent,), name="narcosim-watch-parent",
+                     daemon=True).start()
+
+
+def watch_parent(parent: int, interval: float = PARENT_POLL_S) -> None:
+    """Exit this process at once when ``parent`` is no longer its parent.
+
+    A watchdog loop, polled rather than ``prctl(PR_SET_PDEATHSIG)``: the kernel sends
+    that signal when the *thread* that started the child exits, which would kill the
+    workers of a pool started from a short-lived thread. When the parent dies the child
+    is re-parented (to PID 1 or a subreaper), so its parent id changes.
+
+    Args:
+        parent: The process id the worker was started by.
+        interval: Seconds between checks.
+    """
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)  # no cleanup: the member's files are under temporary names
 
 
 def _run_dask(fn: Callable[..., Any], jobs: Sequence[Job], n: int,
