@@ -32,6 +32,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "hub_takedown": {"target": Target(hubs=["Phoenix"])},
     "dealer_operation": {"investigations": 1436, "target": Target(states=["CA", "AZ", "TX"])},
     "precursor_control": {"target": Target(faction="sinaloa.guano")},
+    "precursor_source_control": {"source": "china"},
     "anti_money_laundering": {"target": Target(cartel="cjng")},
     "leader_removal": {"release_probability": 0.0, "target": Target(faction="sinaloa.mayo")},
     "naloxone": {"target": Target(states=["OH", "WV"])},

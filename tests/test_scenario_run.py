@@ -163,6 +163,7 @@ def all_levers(intensity: float, kinds=tuple(KINDS)) -> str:
         extra = "investigations = 500\n" if kind == "dealer_operation" else ""
         extra += ('release_probability = 0.0\n[interventions.target]\n'
                   'faction = "sinaloa.chapitos"\n' if kind == "leader_removal" else "")
+        extra += 'source = "china"\n' if kind == "precursor_source_control" else ""
         blocks.append(f'[[interventions]]\nkind = "{kind}"\nstart = {LEVER_START}\n'
                       f"end = {LEVER_END}\nintensity = {intensity}\nannual_cost = 1e6\n{extra}")
     return '[scenario]\nname = "All levers"\n\n' + "\n".join(blocks)
@@ -171,7 +172,7 @@ def all_levers(intensity: float, kinds=tuple(KINDS)) -> str:
 def test_levers_at_intensity_zero_are_bit_identical_to_status_quo(world, baseline):
     _, inputs, cities = world
     scenario, problems = check_text(all_levers(0.0), "zero.toml")
-    assert problems == [] and len(scenario.interventions) == 10
+    assert problems == [] and len(scenario.interventions) == len(KINDS)
     sim = build_scenario_sim(scenario, inputs=inputs, cities=cities, seed=3, end=END)
     sim.run()
     pd.testing.assert_frame_equal(model_frame(sim), baseline, check_exact=True)

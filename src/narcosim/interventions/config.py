@@ -188,6 +188,21 @@ class PrecursorControlConfig(InterventionConfig):
         return drugs
 
 
+class PrecursorSourceControlConfig(PrecursorControlConfig):
+    """Controls in one supplier country (diplomacy, export controls) on a drug's precursors.
+
+    Acts on the precursor chain (:mod:`narcosim.model.precursors`): that country's shipments
+    of the chosen drugs' precursors are capped at a share of their status-quo volume; the
+    labs re-order part of what is blocked from the other country, and their stock buffers
+    the rest for some weeks.
+    """
+
+    kind: Literal["precursor_source_control"] = "precursor_source_control"  # type: ignore[assignment]
+    source: Literal["china", "india"] = Field(
+        description="The supplier country whose shipments are controlled: 'china' or 'india' "
+                    "(DEA NDTA 2024 names both).")
+
+
 class MoneyLaunderingConfig(InterventionConfig):
     """Anti-money-laundering action against a cartel's finances."""
 
@@ -252,8 +267,8 @@ class PreventionConfig(InterventionConfig):
 
 CONFIGS: tuple[type[InterventionConfig], ...] = (
     BorderSurgeConfig, HubTakedownConfig, DealerOperationConfig, PrecursorControlConfig,
-    MoneyLaunderingConfig, LeaderRemovalConfig, NaloxoneConfig, TreatmentConfig,
-    TestStripsConfig, PreventionConfig,
+    PrecursorSourceControlConfig, MoneyLaunderingConfig, LeaderRemovalConfig, NaloxoneConfig,
+    TreatmentConfig, TestStripsConfig, PreventionConfig,
 )
 #: kind -> config model.
 CONFIG_BY_KIND: dict[str, type[InterventionConfig]] = {

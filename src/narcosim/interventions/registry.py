@@ -21,6 +21,7 @@ from narcosim.interventions.health import (
     TestStrips,
     TreatmentExpansion,
 )
+from narcosim.interventions.precursor_sources import SourceControl
 from narcosim.interventions.targets import resolve_target
 from narcosim.model.inputs import SupplyInputs
 
@@ -30,6 +31,7 @@ KINDS: dict[str, type[Intervention]] = {
     "hub_takedown": HubTakedown,
     "dealer_operation": DealerOperation,
     "precursor_control": PrecursorControl,
+    "precursor_source_control": SourceControl,
     "anti_money_laundering": AntiMoneyLaundering,
     "leader_removal": LeaderRemoval,
     "naloxone": NaloxoneDistribution,
@@ -38,7 +40,7 @@ KINDS: dict[str, type[Intervention]] = {
     "prevention": Prevention,
 }
 ENFORCEMENT = ("border_surge", "hub_takedown", "dealer_operation", "precursor_control",
-               "anti_money_laundering", "leader_removal")
+               "precursor_source_control", "anti_money_laundering", "leader_removal")
 PUBLIC_HEALTH = ("naloxone", "treatment", "test_strips", "prevention")
 
 

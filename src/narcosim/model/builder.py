@@ -20,6 +20,7 @@ from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
 from narcosim.model.people import DEATH_KEYS, People
+from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
 from narcosim.orgs.structure import OrgStructure
@@ -30,7 +31,8 @@ DEFAULT_START = "2015-01-01"
 DEFAULT_END = "2026-12-31"
 #: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
 DEFAULT_SCALE = 100
-MODULE_NAMES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers", "people")
+MODULE_NAMES: tuple[str, ...] = ("precursors", "production", "trafficking", "distribution",
+                                 "dealers", "people")
 
 
 def load_inputs(
@@ -71,6 +73,7 @@ def build_sim(
     name: str = "default",
     people: bool = True,
     interventions: Sequence[Module] = (),
+    chain: bool = True,
 ) -> Sim:
     """The model over prepared inputs: supply, and people who use drugs unless ``people=False``.
 
@@ -85,6 +88,9 @@ def build_sim(
         people: Whether to include the people (overdose) module.
         interventions: Intervention modules; they step first, so their levers act the same
             week.
+        chain: Whether to include the precursor chain (:mod:`narcosim.model.precursors`);
+            without it production runs as if precursors never ran short (the chain's status
+            quo gives the same results, which tests check by building both).
 
     Raises:
         ParameterError: Unknown module or parameter, bad value, or scale below 1.
@@ -99,6 +105,7 @@ def build_sim(
     world = inputs.world
     modules: list[Module] = [
         *interventions,
+        *([Precursors(inputs, pars.get("precursors"))] if chain else []),
         Production(inputs, pars.get("production")),
         Trafficking(inputs, pars.get("trafficking")),
         Distribution(inputs, pars.get("distribution")),

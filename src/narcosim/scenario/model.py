@@ -23,6 +23,7 @@ from narcosim.interventions.config import (
     MoneyLaunderingConfig,
     NaloxoneConfig,
     PrecursorControlConfig,
+    PrecursorSourceControlConfig,
     PreventionConfig,
     TestStripsConfig,
     TreatmentConfig,
@@ -32,8 +33,8 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 #: Any one intervention, chosen by its ``kind``.
 AnyIntervention = Annotated[
     BorderSurgeConfig | HubTakedownConfig | DealerOperationConfig | PrecursorControlConfig
-    | MoneyLaunderingConfig | LeaderRemovalConfig | NaloxoneConfig | TreatmentConfig
-    | TestStripsConfig | PreventionConfig,
+    | PrecursorSourceControlConfig | MoneyLaunderingConfig | LeaderRemovalConfig
+    | NaloxoneConfig | TreatmentConfig | TestStripsConfig | PreventionConfig,
     Field(discriminator="kind"),
 ]
 #: A parameter override: a number in the parameter's units, a string with units

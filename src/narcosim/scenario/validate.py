@@ -32,6 +32,7 @@ from narcosim.interventions.targets import resolve_target
 from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.people import People
+from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
 from narcosim.scenario.limits import (
@@ -48,8 +49,8 @@ from narcosim.scenario.refs import WorldRefs
 
 #: Modules whose parameters ``[parameters.<module>]`` may override (as in the builder).
 MODULE_CLASSES: dict[str, type[Module]] = {
-    "production": Production, "trafficking": Trafficking, "distribution": Distribution,
-    "dealers": Dealers, "people": People,
+    "precursors": Precursors, "production": Production, "trafficking": Trafficking,
+    "distribution": Distribution, "dealers": Dealers, "people": People,
 }
 TARGET_LISTS = ("ports", "field_offices", "hubs", "states", "cities")
 _TYPE_WORDS = {
