@@ -25,7 +25,6 @@ from narcosim.network.build import (
 )
 from narcosim.network.graphio import (
     FORMATS,
-    ID_ATTRIBUTE,
     check_gexf,
     read_graph,
     write_graphs,
@@ -140,7 +139,7 @@ def test_graphml_ids_that_are_not_name_tokens_are_kept_in_an_attribute(graphs,
     assert "hub:New York" in read_graph(tmp_path / "supply.graphml")
     # ids that are tokens already are written as they are, with no extra attribute
     write_graphs({"alliances": graphs["alliances"]}, tmp_path, ["graphml"])
-    assert ID_ATTRIBUTE not in (tmp_path / "alliances.graphml").read_text(encoding="utf-8")
+    assert schema.ID_ATTRIBUTE not in (tmp_path / "alliances.graphml").read_text(encoding="utf-8")
 
 
 def test_gexf_passes_structural_check_and_check_catches_breakage(graphs, tmp_path) -> None:
@@ -231,3 +230,12 @@ def test_flow_map_is_offline_and_refuses_an_unknown_drug(atlas_store: Path, one_
     err = capsys.readouterr().err.strip().splitlines()
     assert done.value.code == 2 and len(err) == 1 and "--drug 'heroin'" in err[0]
     assert not (tmp_path / "x.html").exists()
+
+
+def test_cli_bare_supply_graphml_validates(atlas_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bare supply.graphml"
+    with pytest.raises(SystemExit) as done:
+        main(["network", "export", "--graphml", str(out), "--store", str(atlas_store)])
+    assert done.value.code == 0
+    assert schema.validate(out, "graphml") is True
+    assert "hub:New York" in read_graph(out) and not list(tmp_path.glob(".*tmp"))

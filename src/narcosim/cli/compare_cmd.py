@@ -26,10 +26,13 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.options import MaxMemoryOption
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
 from narcosim.report.rounding import fmt_money, fmt_number, fmt_percent
-from narcosim.run.backends import BACKENDS
+from narcosim.run.backends import BACKENDS, default_workers
+from narcosim.run.memory import check_memory, estimate_pool_bytes, parse_memory, run_steps
+from narcosim.scenario.limits import check_dates
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -126,6 +129,7 @@ def compare_command(
     fixed_params: Annotated[bool, typer.Option(
         "--fixed-params", help="Run every member at the point fit (default: member i of "
         "every scenario draws the same parameter set from the packaged posterior).")] = False,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Compare scenarios with the first: deaths averted, supply displaced, cost per death.
 
@@ -134,6 +138,12 @@ def compare_command(
     comparison_members.parquet and compare.html in --out.
     """
     check_compare_args(scenarios, runs, seed, scale, backend, workers, scheduler)
+    steps = run_steps(*check_dates(start, end))
+    pool, members = default_workers() if workers is None else workers, runs * len(scenarios)
+    if scheduler is None:  # a remote cluster's workers use that cluster's memory
+        check_memory(estimate_pool_bytes(scale, steps, pool, members),
+                     parse_memory(max_memory), f"{len(scenarios)} scenarios x {runs:,} runs at "
+                     f"1:{scale:,} over {steps:,} weeks on {min(pool, members)} workers")
     store_path = (store if store is not None else default_store_path()).resolve()
     command = ["narcosim", "compare", *scenarios, "--runs", str(runs), "--seed", str(seed),
                "--scale", str(scale), "--backend", backend,

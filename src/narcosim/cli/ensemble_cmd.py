@@ -18,12 +18,14 @@ from rich.progress import (
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.options import MaxMemoryOption
 from narcosim.cli.report_cmd import write_report_safely
-from narcosim.run.backends import BACKENDS
+from narcosim.run.backends import BACKENDS, default_workers
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
 from narcosim.run.job import SCENARIOS, check_run_args
 from narcosim.run.member import FIXED, parameter_mode
-from narcosim.scenario.limits import MAX_RUNS, check_count
+from narcosim.run.memory import check_memory, estimate_pool_bytes, parse_memory, run_steps
+from narcosim.scenario.limits import MAX_RUNS, check_count, check_dates
 from narcosim.scenario.loader import load_scenario, scenario_record
 from narcosim.scenario.refs import WorldRefs
 
@@ -79,6 +81,7 @@ def ensemble_command(
         "--controls", help="With drawn parameters, also run this many members at the point "
         "fit on the first members' seeds (OUT/fixed), to tell parameter from random "
         "uncertainty; 0 skips.")] = 5,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Run many members of a scenario and write their results and quantile bands.
 
@@ -102,6 +105,12 @@ def ensemble_command(
     spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml,
                         parameters=parameter_mode(fixed_params))
     check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
+    steps = run_steps(*check_dates(start, end))
+    pool = default_workers() if workers is None else workers
+    if scheduler is None:  # a remote cluster's workers use that cluster's memory
+        check_memory(estimate_pool_bytes(scale, steps, pool, runs), parse_memory(max_memory),
+                     f"an ensemble of {runs:,} runs at 1:{scale:,} over {steps:,} weeks on "
+                     f"{min(pool, runs)} workers")
     if toml:  # targets against the world, with the file's lines
         load_scenario(name, WorldRefs.from_atlas(Atlas.open(store_path)))
     label = Path(name).stem if name.endswith(".toml") else name

@@ -22,7 +22,12 @@ from narcosim.atlas.store import Atlas
 from narcosim.errors import ParameterError
 from narcosim.network.build import GRAPH_NAMES
 from narcosim.network.disrupt import DAMAGE, STRATEGIES, damage, disrupt, removal_count
-from narcosim.network.graphio import parse_formats, write_csv_atomic, write_graphs
+from narcosim.network.graphio import (
+    parse_formats,
+    write_csv_atomic,
+    write_graphml_file,
+    write_graphs,
+)
 from narcosim.network.keyplayer import key_players
 from narcosim.network.metrics import communities, gould_fernandez, network_summary, node_metrics
 from narcosim.network.page import write_network_page
@@ -74,7 +79,7 @@ def export(
             raise ParameterError("give --out DIR or --graphml FILE, not both")
         world = _world(store)
         graph = world.graph(year=year)
-        path = world.to_graphml(graphml, year=year)
+        path = write_graphml_file(graph, graphml)
         _out.print(f"wrote {path}: {graph.number_of_nodes()} nodes, "
                    f"{graph.number_of_edges()} edges", markup=False, soft_wrap=True)
         return

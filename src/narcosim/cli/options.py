@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
+
+import typer
 
 from narcosim.errors import ParameterError
 from narcosim.scenario.limits import check_horizon
+
+#: ``--max-memory`` of the commands that run the model (run, ensemble, compare).
+MaxMemoryOption = Annotated[str | None, typer.Option(
+    "--max-memory", help="Refuse, before starting, a job estimated to need more memory than "
+    "this (e.g. 8G, 512MiB; default: 80% of the memory available now).")]
 
 
 def int_list(text: str, option: str) -> tuple[int, ...]:
@@ -24,7 +32,8 @@ def int_list(text: str, option: str) -> tuple[int, ...]:
                              "like 2015,2016") from None
 
 
-def end_date(text: str | None, start: datetime.date, option: str = "--end") -> None:
+def end_date(text: str | None, start: datetime.date,
+             option: str = "--end") -> datetime.date | None:
     """Check an ``--end`` option: a YYYY-MM-DD date within the run horizon's bounds.
 
     Args:
@@ -32,12 +41,15 @@ def end_date(text: str | None, start: datetime.date, option: str = "--end") -> N
         start: The run's first day.
         option: The option named in messages.
 
+    Returns:
+        The date, or None when not given.
+
     Raises:
         ParameterError: Not a date, before ``start`` or after
             :data:`~narcosim.scenario.limits.MAX_END`, in one line.
     """
     if text is None:
-        return
+        return None
     try:
         end = datetime.date.fromisoformat(text.strip())
     except ValueError:
@@ -45,3 +57,4 @@ def end_date(text: str | None, start: datetime.date, option: str = "--end") -> N
     if end < start:
         raise ParameterError(f"{option} {end}: before the start {start}")
     check_horizon(start, end, option)
+    return end

@@ -26,7 +26,7 @@ from rich.table import Table
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import end_date
+from narcosim.cli.options import MaxMemoryOption, end_date
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.core.sim import Sim
 from narcosim.interventions.base import Intervention
@@ -34,6 +34,7 @@ from narcosim.model.builder import build_default_sim, load_inputs, summarize
 from narcosim.run.folder import check_out_dir, default_out_dir
 from narcosim.run.job import SCENARIOS, check_run_args, execute_run
 from narcosim.run.manifest import data_provenance
+from narcosim.run.memory import check_memory, estimate_run_bytes, parse_memory, run_steps
 from narcosim.scenario.build import build_scenario_sim
 from narcosim.scenario.loader import load_scenario, scenario_record
 from narcosim.scenario.refs import WorldRefs, us_cities
@@ -62,6 +63,7 @@ def run_command(
         "data folder).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing run folder at --out.")] = False,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Run a scenario (default: the status quo, 2015-2026) and write its run folder.
 
@@ -75,7 +77,9 @@ def run_command(
     seed = info.seed if seed is None else seed
     scale = info.scale if scale is None else scale
     check_run_args(name, seed, scale)
-    end_date(end, info.start)
+    steps = run_steps(info.start, end_date(end, info.start) or info.end)
+    check_memory(estimate_run_bytes(scale, steps), parse_memory(max_memory),
+                 f"a run at 1:{scale:,} over {steps:,} weeks")
     target = out if out is not None else default_out_dir(seed)
     check_out_dir(target, force)
     store_path = (store if store is not None else default_store_path()).resolve()

@@ -6,8 +6,9 @@ written as GEXF 1.2draft (the version whose XML Schema is installable, see
 :mod:`narcosim.network.schema`; Gephi reads it) with each node's ``name`` as its label and no
 graph attributes (the schema allows none). GraphML node ids must be XML name tokens
 (``xs:NMTOKEN``: no spaces); a graph with other ids is written with ids made into tokens and
-the original id kept in the node attribute ``narcosim_id``, which :func:`read_graph` turns back
-into the id. Each GEXF and GraphML file is validated against its schema when the schema is
+the original id kept in the node attribute ``narcosim_id``
+(:func:`narcosim.network.schema.graphml_ready`), which :func:`read_graph` turns back into
+the id. Each GEXF and GraphML file is validated against its schema when the schema is
 installed; :func:`check_gexf` checks a GEXF file's structure with lxml besides (the namespace,
 declared attribute ids and types, unique node and edge ids, and edges between declared nodes),
 and reads GEXF 1.3 files for import.
@@ -28,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,10 +53,6 @@ GEXF_NAMESPACES = (GEXF_NS, "http://gexf.net/1.3")
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 #: NetworkX 3.6 writes GEXF 1.3 with this (misspelt, no ``www``) namespace; accepted on import.
 _NX_XSI_NS = "http://w3.org/2001/XMLSchema-instance"
-#: The node attribute holding a GraphML node's own id when it is not an XML name token.
-ID_ATTRIBUTE = "narcosim_id"
-_NMTOKEN = re.compile(r"^[\w.:\-\u00b7]+$")
-_NON_TOKEN = re.compile(r"[^\w.:\-\u00b7]")
 _GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "string", "liststring",
                "anyURI", "listboolean", "listinteger", "listlong", "listfloat", "listdouble"}
 _READ_ERRORS = (ET.ParseError, etree.XMLSyntaxError, nx.NetworkXError, KeyError, ValueError,
@@ -88,40 +84,6 @@ def _gexf_copy(graph: nx.Graph) -> nx.Graph:
     return g
 
 
-def _graphml_copy(graph: nx.Graph) -> nx.Graph:
-    """The graph itself when every node id is an XML name token, else a copy with token ids.
-
-    A token id replaces each character a token cannot hold with ``_`` (and adds ``.2``, ``.3``
-    ... when two ids meet); the original id goes into :data:`ID_ATTRIBUTE`.
-    """
-    if all(_NMTOKEN.match(str(node)) for node in graph):
-        return graph
-    used: set[str] = set()
-    mapping = {}
-    for node in graph:
-        base = _NON_TOKEN.sub("_", str(node)) or "_"
-        token, i = base, 1
-        while token in used:
-            i += 1
-            token = f"{base}.{i}"
-        used.add(token)
-        mapping[node] = token
-    g = nx.relabel_nodes(graph, mapping, copy=True)
-    for node, token in mapping.items():
-        g.nodes[token][ID_ATTRIBUTE] = node
-    return g
-
-
-def _restore_ids(g: nx.Graph) -> nx.Graph:
-    """Undo :func:`_graphml_copy`: ids from :data:`ID_ATTRIBUTE` when every node has one."""
-    ids = [data.get(ID_ATTRIBUTE) for _, data in g.nodes(data=True)]
-    if not ids or any(i is None for i in ids) or len(set(ids)) != len(ids):
-        return g
-    for _, data in g.nodes(data=True):
-        del data[ID_ATTRIBUTE]
-    return nx.relabel_nodes(g, dict(zip(list(g), ids, strict=True)), copy=True)
-
-
 def _frames(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Node and edge tables: ``id`` and attributes; ``source, target`` and attributes."""
     nodes = pd.DataFrame([{"id": n, **d} for n, d in graph.nodes(data=True)])
@@ -133,7 +95,7 @@ def _frames(graph: nx.Graph) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _write_one(graph: nx.Graph, fmt: str, paths: tuple[Path, ...]) -> None:
     """Write ``graph`` in ``fmt`` to ``paths`` (one per suffix of the format)."""
     if fmt == "graphml":
-        nx.write_graphml(_graphml_copy(graph), paths[0])
+        nx.write_graphml(schema.graphml_ready(graph), paths[0])
     elif fmt == "gexf":
         nx.write_gexf(_gexf_copy(graph), paths[0], version="1.2draft")
         tree = etree.parse(str(paths[0]))
@@ -193,6 +155,27 @@ def write_graphs(graphs: dict[str, nx.Graph], out: Path, formats: Iterable[str])
             raise
         raise StoreError(f"cannot write to {out}: {error.strerror or error}") from None
     return [target for _, target in done]
+
+
+def write_graphml_file(graph: nx.Graph, path: Path) -> Path:
+    """Write one graph to a GraphML file of any name, as :func:`write_graphs` does (validated).
+
+    Raises:
+        StoreError: The file cannot be written (nothing is left behind).
+    """
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_one(graph, "graphml", (temp,))
+        schema.validate(temp, "graphml")
+        os.replace(temp, path)
+    except (OSError, DataValidationError) as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        if isinstance(error, DataValidationError):
+            raise
+        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
+    return path
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
@@ -366,7 +349,7 @@ def read_graph(path: Path, directed: bool | None = None) -> nx.Graph:
         raise DataValidationError(f"{path}: empty file")
     try:
         if suffix == ".graphml":
-            g = _restore_ids(nx.read_graphml(path))
+            g = schema.restore_ids(nx.read_graphml(path))
             for key in ("node_default", "edge_default"):  # added by the reader when empty
                 if g.graph.get(key) == {}:
                     del g.graph[key]

