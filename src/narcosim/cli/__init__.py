@@ -30,6 +30,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     report_cmd,
     run_cmd,
     sensitivity_cmd,
+    serve_cmd,
     validate_cmd,
 )
 from narcosim.cli.app import app

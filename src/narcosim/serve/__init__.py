@@ -1,0 +1,1 @@
+"""The local dashboard (``narcosim serve``): FastAPI app, pages and the job runner."""
