@@ -145,17 +145,23 @@ def test_annual_bands_sum_flow_metrics_by_year(local, atlas_store):
     weeks = pd.DatetimeIndex(sim.timeline.dates).year.value_counts()
     for year, steps in annual.groupby("year")["steps"].unique().items():
         assert list(steps) == [weeks[year]]
-    # one flow cell, recomputed from the member files
+    # days covered: 1-31 December 2015; 1 January to 1 February 2016 (the last week's end)
+    assert annual.groupby("year")["days"].unique().map(list).to_dict() == {2015: [31],
+                                                                           2016: [32]}
+    # one flow cell, recomputed from the member files, each week weighted by its 2016 days
     module, metric = sorted(flows)[0]
     first = frames[0][(frames[0]["module"] == module) & (frames[0]["metric"] == metric)]
     dims = [c for c in first.columns if c not in (*KEYS, "value") and first[c].notna().all()]
     cell = first.iloc[-1][dims]
     sums = []
     for f in frames:
-        sel = (f["module"] == module) & (f["metric"] == metric) & (f["date"].dt.year == 2016)
+        sel = (f["module"] == module) & (f["metric"] == metric)
         for d in dims:
             sel &= f[d] == cell[d]
-        sums.append(f.loc[sel, "value"].sum())
+        days_2016 = [sum((day + pd.Timedelta(days=k)).year == 2016 for k in range(7))
+                     for day in f.loc[sel, "date"]]
+        assert sorted(set(days_2016)) == [0, 4, 7]  # the week from 29 December has 4
+        sums.append(float((f.loc[sel, "value"] * np.array(days_2016) / 7).sum()))
     row = annual[(annual["module"] == module) & (annual["metric"] == metric)
                  & (annual["year"] == 2016)]
     for d in dims:

@@ -61,10 +61,21 @@ def cdc_from_csv(data_dir: Path) -> dict[tuple[int, str, str], float | None]:
     return raw
 
 
+def by_day(rows: pd.DataFrame, step: int = 7) -> pd.DataFrame:
+    """Each step's row as one row a day holding an even share of its value (a daily rate)."""
+    days = (np.repeat(rows["date"].to_numpy(), step)
+            + np.tile(np.arange(step), len(rows)) * np.timedelta64(1, "D"))
+    return rows.loc[rows.index.repeat(step)].assign(
+        date=days, value=np.repeat(rows["value"].to_numpy(), step) / step)
+
+
 def annual_from_parquet(path: Path, metric: str = "expected_deaths") -> pd.DataFrame:
-    """Sum a people death metric by calendar year, drug and state straight from the parquet."""
+    """Sum a people death metric by calendar year, drug and state straight from the parquet.
+
+    Day by day: a week that straddles New Year counts in each year by its days there.
+    """
     frame = pd.read_parquet(path)
-    rows = frame[(frame["module"] == "people") & (frame["metric"] == metric)]
+    rows = by_day(frame[(frame["module"] == "people") & (frame["metric"] == metric)])
     return rows.groupby([rows["date"].dt.year.rename("year"), "drug", "state"])["value"].sum()
 
 

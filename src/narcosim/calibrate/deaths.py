@@ -120,10 +120,14 @@ def people_sim(inputs: SupplyInputs, sold: np.ndarray, *, seed: int, scale: int,
 
 
 def annual_deaths(sim: Sim, years: Sequence[int], metric: str = "expected_deaths") -> np.ndarray:
-    """Deaths per (drug, year, state) summed over each calendar year's steps."""
+    """Deaths per (drug, year, state) over each calendar year's days.
+
+    Day-weighted (:meth:`~narcosim.core.time.Timeline.annual`): a week that straddles New
+    Year counts in each year by its days there, so a year with 53 weekly step starts (2015,
+    2020, 2026) holds its 365 or 366 days like CDC's annual counts, not 371.
+    """
     arr = np.asarray(sim.results["people"][metric])
-    yrs = sim.timeline.years
-    return np.stack([arr[yrs == y].sum(axis=0) for y in years], axis=1)
+    return np.moveaxis(sim.timeline.annual(arr, list(years)), 0, 1)
 
 
 def _r2(sim: np.ndarray, obs: np.ndarray) -> float:
@@ -248,8 +252,7 @@ def annual_basis(sim: Sim, population: np.ndarray, first_year: int,
         years: The fit years.
     """
     basis = np.asarray(sim.results["people"]["basis"])  # (steps, comps, keys, states)
-    yrs = sim.timeline.years
-    per_year = np.stack([basis[yrs == y].sum(axis=0) for y in years], axis=2)
+    per_year = np.moveaxis(sim.timeline.annual(basis, list(years)), 0, 2)  # day-weighted
     other = np.zeros((1, *per_year.shape[1:]))
     rows = np.clip(np.asarray(years) - first_year, 0, len(population) - 1)
     other[0, DEATH_KEYS.index("all_drugs")] = np.asarray(population, dtype=float)[rows] / 1e5

@@ -89,12 +89,10 @@ def simulated_seizures(sim: Sim) -> pd.DataFrame:
     offices = dict(spec.dims)["field_office"]
     kg = r["seized_kg"]
     fys = sim.timeline.fiscal_years
+    present = [fy for fy in FISCAL_YEARS if (fys == fy).any()]
+    by_year = sim.timeline.annual(kg, present, fiscal=True)  # day-weighted, like CBP's FYs
     rows = []
-    for fy in FISCAL_YEARS:
-        mask = fys == fy
-        if not mask.any():
-            continue
-        total = kg[mask].sum(axis=0)  # (drugs, offices, components)
+    for fy, total in zip(present, by_year, strict=True):  # total: (drugs, offices, components)
         for d, drug in enumerate(SUPPLY_DRUGS):
             for f, office in enumerate(offices):
                 for c, comp in enumerate(("OFO", "USBP")):

@@ -52,6 +52,121 @@ def fiscal_year(d: date) -> int:
     return d.year + 1 if d.month >= 10 else d.year
 
 
+def _year_start(year: npt.NDArray[np.int64], fiscal: bool) -> npt.NDArray[np.datetime64]:
+    """First day of each calendar (or US fiscal) year, as datetime64[D]."""
+    first = (year - 1970 - (1 if fiscal else 0)).astype("datetime64[Y]").astype("datetime64[M]")
+    return (first + (9 if fiscal else 0)).astype("datetime64[D]")
+
+
+def step_days(dates: npt.ArrayLike | pd.Series) -> int:
+    """The step length in days of a run's step dates (the smallest gap; 7 if one date)."""
+    uniq = np.unique(pd.to_datetime(np.asarray(dates)).to_numpy())
+    if len(uniq) < 2:
+        return 7
+    return int(np.diff(uniq).min() / np.timedelta64(1, "D"))
+
+
+def split_steps_by_year(
+    dates: npt.ArrayLike, dt_days: int, fiscal: bool = False
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """How each step's days fall into the year of its first day and the year after.
+
+    A weekly step that starts on 29 December has three days in its year and four in the
+    next; a value the step records is split 3/7 and 4/7 so that an annual total counts
+    exactly the year's days (a year with 53 step starts, such as 2015, 2020 or 2026 from
+    1 January 2015, is then not inflated by a 53rd week). Steps are at most a year long.
+
+    Args:
+        dates: The steps' first days (anything ``numpy.datetime64`` accepts).
+        dt_days: Step length in days (1 to 365).
+        fiscal: US fiscal years (1 October to 30 September) instead of calendar years.
+
+    Returns:
+        ``(year, share_this, share_next)``: the (fiscal) year of each step's first day, the
+        share of the step's days inside it, and the share inside the year after.
+
+    Raises:
+        ParameterError: ``dt_days`` outside 1..365.
+    """
+    if int(dt_days) != dt_days or not 1 <= dt_days <= 365:
+        raise ParameterError(f"step length {dt_days!r} days: a whole number from 1 to 365")
+    days = np.asarray(dates, dtype="datetime64[D]")
+    cal = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = (days.astype("datetime64[M]").astype(np.int64) % 12) + 1
+    year = cal + (months >= 10) if fiscal else cal
+    next_start = _year_start(year + 1, fiscal)
+    inside = np.minimum((next_start - days).astype(np.int64), int(dt_days))
+    this = inside / float(dt_days)
+    return year.astype(np.int64), this, 1.0 - this
+
+
+def year_weights(dates: npt.ArrayLike, dt_days: int, years: npt.ArrayLike,
+                 fiscal: bool = False) -> npt.NDArray[np.float64]:
+    """Day weights (years, steps): the share of each step's days inside each year.
+
+    ``weights @ values`` turns per-step values (deaths, kilograms: counts over the step)
+    into annual totals over exactly each year's days; see :func:`split_steps_by_year`.
+
+    Args:
+        dates: The steps' first days.
+        dt_days: Step length in days.
+        years: Calendar (or fiscal) years wanted, one row each.
+        fiscal: US fiscal years instead of calendar years.
+    """
+    year, this, nxt = split_steps_by_year(dates, dt_days, fiscal)
+    wanted = np.asarray(years, dtype=np.int64)[:, None]
+    return (wanted == year[None, :]) * this[None, :] + (wanted == year[None, :] + 1) * nxt
+
+
+def annual_totals(values: npt.ArrayLike, dates: npt.ArrayLike, dt_days: int,
+                  years: npt.ArrayLike, fiscal: bool = False) -> npt.NDArray[np.float64]:
+    """Day-weighted annual totals of per-step values along their first axis.
+
+    Args:
+        values: Per-step values, shape (steps, ...).
+        dates: The steps' first days.
+        dt_days: Step length in days.
+        years: The years wanted.
+        fiscal: US fiscal years instead of calendar years.
+
+    Returns:
+        Shape (years, ...): each year's total over its own days.
+    """
+    arr = np.asarray(values, dtype=float)
+    weights = year_weights(dates, dt_days, years, fiscal)
+    return np.tensordot(weights, arr, axes=(1, 0))
+
+
+def annual_frame_sums(rows: pd.DataFrame, by: list[str], dt_days: int, fiscal: bool = False,
+                      year_column: str = "year") -> pd.Series:
+    """Day-weighted annual sums of tidy per-step rows (``date``, ``value``, ``by`` columns).
+
+    Each row's value is split between the (fiscal) year of its ``date`` and the year after by
+    the step's days in each (:func:`split_steps_by_year`), then summed per ``by`` and year.
+
+    Args:
+        rows: Tidy rows with ``date`` (a step's first day) and ``value``.
+        by: Columns to group by besides the year.
+        dt_days: Step length in days.
+        fiscal: US fiscal years instead of calendar years.
+        year_column: Name of the year level in the result's index.
+
+    Returns:
+        The sums, indexed by ``by`` with ``year_column`` inserted after the first column
+        when ``by`` is not empty (``drug, year, state`` for ``by=["drug", "state"]``).
+    """
+    year, this, nxt = split_steps_by_year(pd.to_datetime(rows["date"]).to_numpy(), dt_days,
+                                          fiscal)
+    value = rows["value"].to_numpy(dtype=float)
+    keys = rows[by].reset_index(drop=True)
+    later = nxt > 0
+    parts = [keys.assign(**{year_column: year, "value": value * this}),
+             keys[later].assign(**{year_column: year[later] + 1,
+                                   "value": value[later] * nxt[later]})]
+    order = [*by[:1], year_column, *by[1:]]
+    return pd.concat(parts, ignore_index=True).groupby(order, sort=True)["value"].sum()
+
+
 @dataclass(frozen=True, eq=False)
 class Rate:
     """A rate of events per unit time, e.g. ``Rate(26, per="year")``.
@@ -211,6 +326,15 @@ class Timeline:
     def steps_in_fiscal_year(self, fy: int) -> npt.NDArray[np.intp]:
         """Indices of the steps attributed to a US fiscal year."""
         return np.flatnonzero(self.fiscal_years == fy)
+
+    def annual(self, values: npt.ArrayLike, years: npt.ArrayLike,
+               fiscal: bool = False) -> npt.NDArray[np.float64]:
+        """Day-weighted annual totals (years, ...) of per-step values (steps, ...).
+
+        See :func:`annual_totals`: a step that straddles New Year (or 1 October) counts in
+        each year by its days there, so a year with 53 step starts is not inflated.
+        """
+        return annual_totals(values, self.dates, self.dt_days, years, fiscal)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per step: ``step, date, year, month, fiscal_year``."""

@@ -141,11 +141,10 @@ def seizures_by_fiscal_year(sim: Sim) -> dict[str, dict[int, float]]:
     seized = sim.results["trafficking"]["seized_kg"].sum(axis=(2, 3))  # (steps, drugs)
     fys = sim.timeline.fiscal_years
     first_full = int(fys[0]) + (1 if sim.timeline.months[0] != 10 else 0)
-    out: dict[str, dict[int, float]] = {}
-    for d, drug in enumerate(SUPPLY_DRUGS):
-        out[drug] = {int(fy): float(seized[fys == fy, d].sum())
-                     for fy in np.unique(fys) if first_full <= fy < int(fys[-1])}
-    return out
+    keep = [int(fy) for fy in np.unique(fys) if first_full <= fy < int(fys[-1])]
+    by_year = sim.timeline.annual(seized, keep, fiscal=True)  # day-weighted (years, drugs)
+    return {drug: {fy: float(by_year[y, d]) for y, fy in enumerate(keep)}
+            for d, drug in enumerate(SUPPLY_DRUGS)}
 
 
 def activity_ranking(sim: Sim, year: int = 2022) -> list[tuple[str, float]]:
@@ -175,10 +174,7 @@ def summarize(sim: Sim) -> dict[str, Any]:
     return {
         "seed": sim.seed,
         "dates": [str(sim.timeline.dates[0]), str(sim.timeline.dates[-1])],
-        "produced_kg_by_year": {
-            drug: {int(y): float(produced[years == y, d].sum()) for y in np.unique(years)}
-            for d, drug in enumerate(SUPPLY_DRUGS)
-        },
+        "produced_kg_by_year": _by_year(sim, produced, SUPPLY_DRUGS),
         "seized_kg_by_fiscal_year": seizures_by_fiscal_year(sim),
         f"top_states_by_activity_{_activity_year(sim)}": [
             s for s, _ in activity_ranking(sim, _activity_year(sim))[:10]],
@@ -193,12 +189,21 @@ def _deaths_summary(sim: Sim) -> dict[str, Any]:
     """National overdose deaths per drug and year (realised and expected), if people ran."""
     if "people" not in sim.modules:
         return {}
-    years = sim.timeline.years
     out: dict[str, Any] = {}
     for metric in ("deaths", "expected_deaths"):
         arr = sim.results["people"][metric].sum(axis=2)  # (steps, drugs)
-        out[f"{metric}_by_year"] = {
-            drug: {int(y): float(arr[years == y, d].sum()) for y in np.unique(years)}
-            for d, drug in enumerate(DEATH_KEYS)
-        }
+        out[f"{metric}_by_year"] = _by_year(sim, arr, DEATH_KEYS)
     return out
+
+
+def _by_year(sim: Sim, per_step: np.ndarray, names: Sequence[str]) -> dict[str, dict[int, float]]:
+    """Day-weighted calendar-year totals of (steps, names, ...) values, per name and year.
+
+    The years are those of the steps' first days; the last step's days past New Year are
+    left out (its year is cut short by the horizon anyway).
+    """
+    years = [int(y) for y in np.unique(sim.timeline.years)]
+    flat = np.asarray(per_step, dtype=float).reshape(len(per_step), len(names), -1).sum(axis=2)
+    by_year = sim.timeline.annual(flat, years)
+    return {name: {y: float(by_year[i, k]) for i, y in enumerate(years)}
+            for k, name in enumerate(names)}

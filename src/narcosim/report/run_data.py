@@ -3,11 +3,11 @@
 A run folder (``narcosim run``) holds ``manifest.json`` and ``results.parquet``; an ensemble
 folder (``narcosim ensemble``) holds ``ensemble.json`` and one ``runs/run-NNNN.parquet`` per
 member. Both hold tidy results (``date, module, metric, <dims>, value``). From them this module
-takes, by calendar year (the sum of the weekly steps whose first day falls in the year, as
-:func:`narcosim.calibrate.deaths.annual_deaths` does), the people module's ``expected_deaths``
-and ``deaths`` per drug and state, and by US fiscal year the trafficking module's
-``seized_kg``. Only years the run covers completely are used: a year cut short by the horizon
-would look like a fall in deaths.
+takes, by calendar year (day-weighted: a week that straddles New Year counts in each year by
+its days there, as :func:`narcosim.calibrate.deaths.annual_deaths` does), the people module's
+``expected_deaths`` and ``deaths`` per drug and state, and by US fiscal year (day-weighted too)
+the trafficking module's ``seized_kg``. Only years the run covers completely are used: a year
+cut short by the horizon would look like a fall in deaths.
 
 The fit to CDC uses :func:`narcosim.calibrate.deaths.fit_table` on the same arrays, so the
 report's MAPE and R² are those of ``narcosim calibrate``.
@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from narcosim.atlas.store import Atlas
 from narcosim.calibrate.deaths import DeathTargets, death_targets, fit_table, national_table
 from narcosim.calibrate.targets import southwest_seizures
+from narcosim.core.time import annual_frame_sums, step_days
 from narcosim.errors import DataValidationError, ParameterError, StoreError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.run.folder import MANIFEST, RESULTS, read_run_folder, verify_ensemble_files
@@ -146,14 +147,6 @@ def read_metric(path: Path, module: str, metrics: Sequence[str]) -> pd.DataFrame
     return table.to_pandas()
 
 
-def step_days(dates: pd.Series) -> int:
-    """The step length in days (the smallest gap between distinct step dates; 7 if one)."""
-    uniq = np.unique(pd.to_datetime(dates).to_numpy())
-    if len(uniq) < 2:
-        return 7
-    return int(np.diff(uniq).min() / np.timedelta64(1, "D"))
-
-
 def complete_years(dates: pd.Series, fiscal: bool = False) -> list[int]:
     """Calendar (or US fiscal) years whose every day lies in one of the run's steps.
 
@@ -183,7 +176,7 @@ def annual_array(frame: pd.DataFrame, years: Sequence[int], metric: str = "expec
 
     Args:
         frame: Tidy results holding ``people`` rows of ``metric`` (other rows are ignored).
-        years: Calendar years (steps attributed to the year of their first day).
+        years: Calendar years (each step split between years by its days in each).
         metric: ``expected_deaths`` or ``deaths``.
         states: State order; the results' own order when None.
 
@@ -198,8 +191,7 @@ def annual_array(frame: pd.DataFrame, years: Sequence[int], metric: str = "expec
         raise DataValidationError(f"results: no people/{metric} rows (was the people module "
                                   "in the run?)")
     order = tuple(states) if states is not None else tuple(pd.unique(rows["state"]))
-    year = pd.to_datetime(rows["date"]).dt.year
-    sums = rows.assign(year=year).groupby(["drug", "year", "state"])["value"].sum()
+    sums = annual_frame_sums(rows, ["drug", "state"], step_days(rows["date"]))
     idx = pd.MultiIndex.from_product([list(DEATH_KEYS), list(years), list(order)])
     arr = sums.reindex(idx, fill_value=0.0).to_numpy(dtype=float)
     return arr.reshape(len(DEATH_KEYS), len(years), len(order)), order
@@ -302,12 +294,10 @@ def _seizures(files: Sequence[Path], atlas: Atlas) -> pd.DataFrame:
         rows = read_metric(path, "trafficking", ["seized_kg"])
         if rows.empty:
             return pd.DataFrame()
-        stamps = pd.to_datetime(rows["date"])
-        fy = stamps.dt.year + (stamps.dt.month >= 10).astype(int)
         fys = complete_years(rows["date"], fiscal=True)
-        got = rows.assign(fiscal_year=fy)
-        got = got[got["fiscal_year"].isin(fys)]
-        per_member.append(got.groupby(["drug", "fiscal_year"])["value"].sum())
+        got = annual_frame_sums(rows, ["drug"], step_days(rows["date"]), fiscal=True,
+                                year_column="fiscal_year")
+        per_member.append(got[got.index.get_level_values("fiscal_year").isin(fys)])
     if not per_member or per_member[0].empty:
         return pd.DataFrame()
     stack = pd.concat(per_member, axis=1)

@@ -14,9 +14,11 @@ Outputs:
 * ``bands.parquet``: ``date, module, metric, <dims>, n, mean, q0.05, q0.5, q0.95`` (``n`` is
   the number of members whose value is a number; NaN values are left out of the statistics);
 * ``bands_annual.parquet``: for flow metrics (units ending in ``per step``), each member's
-  sum over the steps of each calendar year, then the same statistics across members:
-  ``year, module, metric, <dims>, steps, n, mean, q…``. A year the horizon cuts short has
-  fewer ``steps``.
+  day-weighted sum over each calendar year (a step straddling New Year counts in each year by
+  its days there, so a year with 53 weekly step starts is not inflated), then the same
+  statistics across members: ``year, module, metric, <dims>, steps, days, n, mean, q…``
+  (``steps``: steps starting in the year; ``days``: the year's days the run covers). A year
+  the horizon cuts short has fewer ``days`` than the calendar.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from narcosim.core.time import split_steps_by_year, step_days
 from narcosim.errors import ParameterError, StoreError
 
 #: Quantiles reported by default: a 90% band and the median.
@@ -238,11 +241,17 @@ def _reduce_metric(
     step = max(1, min(rows, memory_budget // max(1, 8 * n))) if rows else 1
     stats: dict[str, list[np.ndarray]] = {}
     if flow:
-        year_keys = keys[["module", "metric", *dims]].copy()
-        year_keys.insert(0, "year", pd.DatetimeIndex(keys["date"]).year.astype(np.int64))
-        grouping = year_keys.groupby(list(year_keys.columns), dropna=False, sort=False)
-        group = grouping.ngroup().to_numpy()
-        n_groups = int(group.max()) + 1 if rows else 0
+        # day-weighted: a step straddling New Year goes to each year by its days there
+        step_len = step_days(keys["date"])
+        year, share, share_next = split_steps_by_year(
+            pd.DatetimeIndex(keys["date"]).to_numpy(), step_len)
+        later = share_next > 0
+        both = pd.concat([keys[["module", "metric", *dims]]] * 2, ignore_index=True)
+        both.insert(0, "year", np.concatenate([year, np.where(later, year + 1, year)]))
+        grouping = both.groupby(list(both.columns), dropna=False, sort=False)
+        group_both = grouping.ngroup().to_numpy()
+        group, group_next = group_both[:rows], group_both[rows:]
+        n_groups = int(group_both.max()) + 1 if rows else 0
         sums = np.zeros((n, n_groups))
     for a in range(0, rows, step):
         b = min(rows, a + step)
@@ -264,7 +273,10 @@ def _reduce_metric(
             values[i] = column[a:b]
             if flow:
                 # added in row order into one accumulator: the same sums however sliced
-                np.add.at(sums[i], group[a:b], values[i])
+                # (each row's two parts interleaved, so the order is the rows' order)
+                where = np.stack([group[a:b], group_next[a:b]], axis=1).ravel()
+                parts = np.stack([values[i] * share[a:b], values[i] * share_next[a:b]], axis=1)
+                np.add.at(sums[i], where, parts.ravel())
         for name, arr in _stats(values, qs).items():
             stats.setdefault(name, []).append(arr)
     frame = keys.copy()
@@ -272,8 +284,12 @@ def _reduce_metric(
         frame[name] = np.concatenate(parts) if parts else np.array([])
     if not flow:
         return frame, None
-    yearly = year_keys.drop_duplicates().reset_index(drop=True)
+    yearly = both.drop_duplicates().reset_index(drop=True)
     yearly["steps"] = np.bincount(group, minlength=n_groups).astype(np.int64)
+    days = share * step_len
+    days_next = share_next * step_len
+    yearly["days"] = np.rint(np.bincount(group, days, n_groups)
+                             + np.bincount(group_next, days_next, n_groups)).astype(np.int64)
     for name, arr in _stats(sums, qs).items():
         yearly[name] = arr
     return frame, yearly
