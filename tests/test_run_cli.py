@@ -38,7 +38,7 @@ def toy(monkeypatch):
         return built[-1]
 
     monkeypatch.setattr(run_cmd, "build_default_sim", build)
-    monkeypatch.setattr(run_cmd, "summarize", toy_summary)
+    monkeypatch.setattr(run_cmd, "run_summary", toy_summary)
     return built
 
 

@@ -28,11 +28,9 @@ from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import MaxMemoryOption, end_date
 from narcosim.cli.report_cmd import write_report_safely
-from narcosim.core.sim import Sim
-from narcosim.interventions.base import Intervention
-from narcosim.model.builder import build_default_sim, load_inputs, summarize
+from narcosim.model.builder import build_default_sim, load_inputs
 from narcosim.run.folder import check_out_dir, default_out_dir
-from narcosim.run.job import SCENARIOS, check_run_args, execute_run
+from narcosim.run.job import SCENARIOS, check_run_args, execute_run, run_summary
 from narcosim.run.manifest import data_provenance
 from narcosim.run.memory import check_memory, estimate_run_bytes, parse_memory, run_steps
 from narcosim.scenario.build import build_scenario_sim
@@ -112,7 +110,7 @@ def run_command(
                        description=f"week of {timeline.dates[min(done, total - 1)]}")
 
         outcome = execute_run(sim, target, scenario=name, scale=scale, command=command,
-                              summarize=_summarize, data=data, force=force, progress=step,
+                              summarize=run_summary, data=data, force=force, progress=step,
                               scenario_file=record)
     seconds = time.perf_counter() - started
     print_summary(outcome.summary, _out)
@@ -124,17 +122,6 @@ def run_command(
     report = write_report_safely(outcome.path, store_path)
     if report is not None:
         _out.print(f"wrote {report}", soft_wrap=True)
-
-
-def _summarize(sim: Sim) -> dict[str, Any]:
-    """The model's summary plus, per intervention, its total cost and weeks active."""
-    out = summarize(sim)
-    levers = {m.config.label: {"cost_usd": float(sim.results[n]["cost_usd"].sum()),
-                               "weeks_active": int(sim.results[n]["active"].sum())}
-              for n, m in sim.modules.items() if isinstance(m, Intervention)}
-    if levers:
-        out["interventions"] = levers
-    return out
 
 
 def _fmt(value: Any) -> str:

@@ -260,11 +260,11 @@ def read_run_folder(path: Path, verify: bool = True) -> RunFolder:
     path = Path(path)
     if not path.is_dir():
         raise StoreError(f"no run folder at {path}")
-    manifest = _read_json(path, MANIFEST)
+    manifest = read_json_object(path, MANIFEST)
     status = manifest.get("status")
     if status != "complete":
         raise StoreError(f"{path / MANIFEST}: status is {status!r}, not 'complete'")
-    summary = _read_json(path, SUMMARY)
+    summary = read_json_object(path, SUMMARY)
     if not (path / RESULTS).is_file():
         raise StoreError(f"run folder {path} has no {RESULTS}")
     folder = RunFolder(path, manifest, summary)
@@ -281,7 +281,13 @@ def read_run_folder(path: Path, verify: bool = True) -> RunFolder:
     return folder
 
 
-def _read_json(folder: Path, name: str) -> dict[str, Any]:
+def read_json_object(folder: Path, name: str) -> dict[str, Any]:
+    """Read ``folder/name`` as a JSON object.
+
+    Raises:
+        StoreError: The file is missing, unreadable, not JSON, nested too deeply, or not
+            an object (one line naming the file).
+    """
     try:
         data = json.loads((folder / name).read_text(encoding="utf-8"))
     except FileNotFoundError:

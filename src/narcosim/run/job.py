@@ -16,6 +16,8 @@ from typing import Any
 
 from narcosim.core.sim import Progress, Sim
 from narcosim.errors import ParameterError
+from narcosim.interventions.base import Intervention
+from narcosim.model.builder import summarize
 from narcosim.run.folder import RunFolderWriter
 from narcosim.run.manifest import build_manifest
 from narcosim.scenario.limits import MAX_SCALE, MAX_SEED
@@ -56,6 +58,25 @@ def check_run_args(scenario: str | None, seed: int, scale: int) -> str:
         raise ParameterError(f"--scale {scale}: must be a whole number >= 1 and <= "
                              f"{MAX_SCALE:,} (1 = full population, 100 = 1:100)")
     return name
+
+
+def run_summary(sim: Sim) -> dict[str, Any]:
+    """A finished run's ``summary.json``: the model's summary, plus each lever's cost.
+
+    Args:
+        sim: The finished sim.
+
+    Returns:
+        :func:`~narcosim.model.builder.summarize` and, when the sim has interventions,
+        ``interventions``: per lever label its total ``cost_usd`` and ``weeks_active``.
+    """
+    out = summarize(sim)
+    levers = {m.config.label: {"cost_usd": float(sim.results[n]["cost_usd"].sum()),
+                               "weeks_active": int(sim.results[n]["active"].sum())}
+              for n, m in sim.modules.items() if isinstance(m, Intervention)}
+    if levers:
+        out["interventions"] = levers
+    return out
 
 
 @dataclass(frozen=True)
