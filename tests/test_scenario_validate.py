@@ -193,7 +193,7 @@ def test_unknown_scenario_and_missing_file_are_one_line_errors(tmp_path, atlas_s
     assert code == 2 and "nope.toml not found" in err
 
 
-def test_load_scenario_raises_the_first_problem_with_a_count(tmp_path):
+def test_load_scenario_lists_every_problem_with_a_count(tmp_path):
     path = tmp_path / "two.toml"
     path.write_text(GOOD.replace("intensity = 1.0", "intensity = -1.0")
                     .replace("annual_cost = 1000.0", "annual_cost = -1.0"))
@@ -202,7 +202,9 @@ def test_load_scenario_raises_the_first_problem_with_a_count(tmp_path):
     message = str(info.value)
     assert message.startswith(f"{path}:{marked_line(path, 'intensity')}: "
                               "interventions[0].intensity:")
-    assert "(and 1 more problem; see narcosim validate" in message
+    assert "(2 problems; see narcosim validate" in message
+    assert "; " + f"{path}:{marked_line(path, 'annual_cost')}: " in message  # both listed
+    assert "\n" not in message
 
 
 def marked_line(path: Path, key: str) -> int:

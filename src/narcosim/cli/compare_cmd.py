@@ -26,6 +26,7 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.options import MaxMemoryOption
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
@@ -129,6 +130,7 @@ def compare_command(
     fixed_params: Annotated[bool, typer.Option(
         "--fixed-params", help="Run every member at the point fit (default: member i of "
         "every scenario draws the same parameter set from the packaged posterior).")] = False,
+    as_json: JsonOption = False,
     max_memory: MaxMemoryOption = None,
 ) -> None:
     """Compare scenarios with the first: deaths averted, supply displaced, cost per death.
@@ -167,6 +169,8 @@ def compare_command(
         else:
             bar.update(task, completed=done, description=f"{record['arm']} run "
                        f"{record['index']} in {record['wall_seconds']:.1f} s")
+            if done >= total:  # measuring the arms' effects comes next and takes a while
+                bar.update(task, description="all runs done; measuring the effects")
 
     try:
         result = compare(scenarios, runs, seed, out_dir=out, scale=scale, backend=backend,
@@ -176,8 +180,18 @@ def compare_command(
     finally:
         if started:
             bar.stop()
-    page = write_compare_report(result.out_dir, result.data, result.summary,
-                                Atlas.open(store_path), result.members)
+    with _err.status("writing compare.html"):
+        page = write_compare_report(result.out_dir, result.data, result.summary,
+                                    Atlas.open(store_path), result.members)
+    if as_json:
+        print_json({
+            "out_dir": str(result.out_dir), "ran": len(result.runs.ran),
+            "already_done": len(result.runs.skipped), "wall_seconds": result.wall_seconds,
+            "files": {"comparison": str(result.out_dir / COMPARISON_JSON),
+                      "parquet": str(result.out_dir / COMPARISON_PARQUET),
+                      "page": str(page)},
+            "pairwise": pairwise_lines(result), "comparison": result.data})
+        return
     _out.print(comparison_table(result))
     for line in pairwise_lines(result):
         _out.print(line, soft_wrap=True)

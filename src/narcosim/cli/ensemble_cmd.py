@@ -19,6 +19,7 @@ from rich.progress import (
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import MaxMemoryOption
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
@@ -82,6 +83,7 @@ def ensemble_command(
         "fit on the first members' seeds (OUT/fixed), to tell parameter from random "
         "uncertainty; 0 skips.")] = 5,
     max_memory: MaxMemoryOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run many members of a scenario and write their results and quantile bands.
 
@@ -141,6 +143,8 @@ def ensemble_command(
             kind = "control" if record.get("control") else "run"
             bar.update(task, completed=done, description=f"{kind} {record['index']} in "
                        f"{record['wall_seconds']:.1f} s")
+            if done >= total:  # the bands come next and take a while: say so
+                bar.update(task, description="all runs done; computing the quantile bands")
 
     try:
         result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
@@ -155,6 +159,20 @@ def ensemble_command(
     ran, skipped = len(result.ran), len(result.skipped)
     mean_s = (sum(m["wall_seconds"] for m in result.members if m["index"] in result.ran)
               / ran) if ran else 0.0
+    report = write_report_safely(result.out_dir, store)  # with its own spinner
+    if as_json:
+        print_json({
+            "scenario": name, "runs": runs, "seed": seed, "scale": scale, "start": start,
+            "end": end, "backend": backend, "ran": ran, "already_done": skipped,
+            "mean_run_seconds": mean_s, "wall_seconds": result.wall_seconds,
+            "parameters": "fixed" if spec.parameters == FIXED else "posterior",
+            "uncertainty": result.uncertainty, "out_dir": str(result.out_dir),
+            "files": {"ensemble": str(result.out_dir / "ensemble.json"),
+                      "bands": str(result.bands.bands),
+                      "bands_annual": None if result.bands.annual is None
+                      else str(result.bands.annual),
+                      "report": None if report is None else str(report)}})
+        return
     _out.print(f"ensemble {name!r}: {runs} runs (seed {seed}, scale 1:{scale}, "
                f"{start} to {end}) on {backend}: ran {ran}"
                f"{f' ({mean_s:.1f} s each)' if ran else ''}, {skipped} already done, "
@@ -170,6 +188,5 @@ def ensemble_command(
                    f"particles); {said}", soft_wrap=True)
     _out.print(f"wrote {result.out_dir / 'ensemble.json'}, {result.bands.bands}"
                f"{f', {result.bands.annual}' if result.bands.annual else ''}", soft_wrap=True)
-    report = write_report_safely(result.out_dir, store)
     if report is not None:
         _out.print(f"wrote {report}", soft_wrap=True)

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from narcosim.cli.app import atlas_app
+from narcosim.cli.output import JsonOption, check_top, print_json
 from narcosim.errors import StoreError
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -56,12 +58,16 @@ def map_command(
     ] = None,
     png: PngOption = None,
     store: StoreOption = None,
+    top: Annotated[int, typer.Option(
+        "--top", help="States listed, highest first (0: all).")] = 3,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a self-contained HTML choropleth of overdose deaths by state (opens offline)."""
-    from narcosim.report.maps import check_per, choropleth, map_values
+    from narcosim.report.maps import check_per, choropleth, drug_label, map_values
     from narcosim.report.offline import write_html, write_png
 
     check_per(per)  # fail on a bad --per before touching the store
+    check_top(top)
     atlas = _open_atlas(store)
     values = map_values(
         atlas.table("overdose_deaths"),
@@ -75,15 +81,34 @@ def map_command(
     fig = choropleth(values)
     out = out or Path(f"atlas_map_{metric}_{drug}_{year}.html")
     write_html(fig, out, topojson=topojson)
-    reported = values[~values["withheld"]].sort_values("value", ascending=False)
+    reported = values[~values["withheld"]].sort_values("value", ascending=False,
+                                                       kind="stable")
     unit = "deaths" if per is None else f"per {per:,.0f}"
-    top = ", ".join(f"{r.state_abbr} {r.value:,.1f}" for r in reported.head(3).itertuples())
+    listed = reported if top == 0 else reported.head(top)
+    if png is not None:
+        write_png(fig, png, topojson=topojson)
+    if as_json:
+        print_json({
+            "file": str(out), "png": None if png is None else str(png), "metric": metric,
+            "drug": drug, "year": year, "per": per, "unit": unit,
+            "states_reported": len(reported), "states_withheld": int(values["withheld"].sum()),
+            "top": [{"rank": i + 1, "state": r.state_abbr, "value": r.value,
+                     "deaths": r.deaths, "population": r.population}
+                    for i, r in enumerate(listed.itertuples())]})
+        return
+    if top > 3:
+        table = Table(title=f"{drug_label(drug)}, {year}: top {len(listed)} states ({unit})")
+        for col in ("rank", "state", unit, "deaths"):
+            table.add_column(col, justify="left" if col == "state" else "right")
+        for i, r in enumerate(listed.itertuples()):
+            table.add_row(str(i + 1), r.state_abbr, f"{r.value:,.1f}", f"{r.deaths:,.0f}")
+        _out.print(table)
+    highest = ", ".join(f"{r.state_abbr} {r.value:,.1f}" for r in listed.head(3).itertuples())
     _out.print(
-        f"wrote {out}: {len(reported)} states with values ({unit}; highest {top}), "
+        f"wrote {out}: {len(reported)} states with values ({unit}; highest {highest}), "
         f"{int(values['withheld'].sum())} withheld"
     )
     if png is not None:
-        write_png(fig, png, topojson=topojson)
         _out.print(f"wrote {png}")
 
 
@@ -94,6 +119,7 @@ def chart_command(
     ),
     png: PngOption = None,
     store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write an offline HTML line chart of US overdose deaths by drug, 2015–2023."""
     from narcosim.report.charts import national_deaths, national_deaths_chart
@@ -106,9 +132,16 @@ def chart_command(
     wide = national_deaths(deaths)
     last = wide.index.max()
     summary = ", ".join(f"{drug} {wide.loc[last, drug]:,.0f}" for drug in wide.columns)
+    if png is not None:
+        write_png(fig, png)
+    if as_json:
+        print_json({"file": str(out), "png": None if png is None else str(png),
+                    "years": [int(y) for y in wide.index],
+                    "deaths": {drug: {int(y): wide.loc[y, drug] for y in wide.index}
+                               for drug in wide.columns}})
+        return
     _out.print(
         f"wrote {out}: {len(wide.columns)} drugs, {wide.index.min()}–{last} ({last}: {summary})"
     )
     if png is not None:
-        write_png(fig, png)
         _out.print(f"wrote {png}")

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli.app import app
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import NarcosimError
 from narcosim.report.run_data import open_run
 from narcosim.report.run_report import write_run_report
@@ -32,6 +33,7 @@ def report_command(
     year: Annotated[int | None, typer.Option(
         "--year", help="Year of the state maps (default 2023, else the run's last CDC year).")
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write RUN_DIR/report.html: simulated vs CDC deaths, state maps, fit table, seizures.
 
@@ -41,6 +43,9 @@ def report_command(
     atlas = Atlas.open(store)
     with _err.status(f"writing the report of {run_dir}"):
         path = write_run_report(run_dir, atlas, bands=bands, year=year)
+    if as_json:
+        print_json({"run_dir": str(run_dir), "file": str(path), "bytes": path.stat().st_size})
+        return
     _out.print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", soft_wrap=True)
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import NarcosimError, StoreError
 from narcosim.scenario.loader import builtin_names, resolve_source
 from narcosim.scenario.model import Scenario
@@ -29,19 +30,33 @@ from narcosim.scenario.validate import Problem, check_text
 _out = Console(highlight=False, soft_wrap=True)
 
 
-def _list_builtins() -> None:
-    table = Table(title="Built-in scenarios (narcosim run NAME)")
-    table.add_column("name")
-    table.add_column("interventions")
-    table.add_column("description", overflow="fold")
+def builtin_rows() -> list[dict[str, str]]:
+    """Each built-in scenario: name, title, interventions, description."""
+    rows = []
     for name in builtin_names():
         source = resolve_source(name)
         scenario, _ = check_text(source.text, source.display)
         if scenario is None:
-            table.add_row(name, "?", "(does not validate)")
+            rows.append({"name": name, "title": name, "interventions": "?",
+                         "description": "(does not validate)"})
             continue
-        kinds = ", ".join(i.kind for i in scenario.interventions) or "-"
-        table.add_row(name, kinds, " ".join(scenario.scenario.description.split()))
+        rows.append({"name": name, "title": scenario.scenario.name,
+                     "interventions": ", ".join(i.kind for i in scenario.interventions) or "-",
+                     "description": " ".join(scenario.scenario.description.split())})
+    return rows
+
+
+def _list_builtins(as_json: bool) -> None:
+    rows = builtin_rows()
+    if as_json:
+        print_json({"scenarios": rows, "aliases": {"default": "status_quo"}})
+        return
+    table = Table(title="Built-in scenarios (narcosim run NAME)")
+    for column in ("name", "title", "interventions"):
+        table.add_column(column, overflow="fold")
+    table.add_column("description", overflow="fold")
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["interventions"], row["description"])
     _out.print(table)
     _out.print("'default' is an alias of 'status_quo'.")
 
@@ -78,19 +93,27 @@ def validate_command(
                      ] = False,
     schema: Annotated[bool, typer.Option(
         "--schema", help="Print the scenario files' JSON Schema.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a scenario file: every problem as FILE:LINE: KEY: message, exit 2; else ok."""
-    if schema:
+    if schema:  # JSON already, with or without --json
         sys.stdout.write(schema_text())
         return
     if list_:
-        _list_builtins()
+        _list_builtins(as_json)
         return
     if file is None:
         raise NarcosimError("validate: give a scenario FILE (or a built-in name), --list or "
                             "--schema")
     store_path = (store if store is not None else default_store_path()).resolve()
     _, problems = validate_scenario(file, store_path)
+    if as_json:
+        print_json({"file": file, "ok": not problems,
+                    "problems": [{"file": p.file, "line": p.line, "key": p.key,
+                                  "message": p.message} for p in problems]})
+        if problems:
+            raise typer.Exit(2)
+        return
     if problems:
         for problem in problems:
             print(problem)

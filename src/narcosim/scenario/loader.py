@@ -17,7 +17,7 @@ from typing import Any
 from narcosim.errors import ParameterError
 from narcosim.scenario.model import Scenario
 from narcosim.scenario.refs import WorldRefs
-from narcosim.scenario.validate import check_text, first_problem_error
+from narcosim.scenario.validate import Problem, check_text, first_problem_error
 
 #: Names that stand for a built-in scenario.
 ALIASES: dict[str, str] = {"default": "status_quo"}
@@ -105,6 +105,18 @@ def resolve_source(name_or_path: str) -> ScenarioSource:
                          "file")
 
 
+def all_problems_error(problems: list[Problem], hint: str = "") -> ParameterError:
+    """One line listing every problem, as ``narcosim validate`` would, then their count.
+
+    ``FILE:LINE: KEY: message; FILE:LINE: KEY: message (2 problems; see ...)``: a run
+    refused for its scenario says everything that is wrong at once, on one line.
+    """
+    if len(problems) < 2:
+        return first_problem_error(problems, hint)
+    return ParameterError("; ".join(str(p) for p in problems)
+                          + f" ({len(problems)} problems{hint})")
+
+
 def load_scenario(name_or_path: str,
                   refs: WorldRefs | None = None) -> tuple[ScenarioSource, Scenario]:
     """Resolve, read and check a scenario; raise on its first problem.
@@ -120,7 +132,7 @@ def load_scenario(name_or_path: str,
     source = resolve_source(name_or_path)
     scenario, problems = check_text(source.text, source.display, refs)
     if problems or scenario is None:
-        raise first_problem_error(problems, f"; see narcosim validate {source.display}")
+        raise all_problems_error(problems, f"; see narcosim validate {source.display}")
     return source, scenario
 
 
