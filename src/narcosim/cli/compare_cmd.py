@@ -28,6 +28,7 @@ from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.options import MaxMemoryOption
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
 from narcosim.report.rounding import fmt_money, fmt_number, fmt_percent
