@@ -26,7 +26,6 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.options import MaxMemoryOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
