@@ -104,15 +104,13 @@ class DealerOperation(Intervention):
         dealers_mod, dist = self.module("dealers"), self.module("distribution")
         dealers = dealers_mod.counts().sum(axis=0) * dealers_mod.scale
         prob = self.arrest_probability(dealers.astype(float), investigations)
-        dealers_mod.arrest_prob[:] = np.maximum(dealers_mod.arrest_prob, prob)
-        dist.arrest_risk[:] = np.maximum(dist.arrest_risk, prob)
+        dealers_mod.levers.raise_to("arrest_prob", prob)
+        dist.levers.raise_to("arrest_risk", prob)
         f, m = SUPPLY_DRUGS.index("fentanyl"), SUPPLY_DRUGS.index("methamphetamine")
         share_f = min(self.pars.fentanyl_seizure_per_investigation * investigations, 1.0)
         share_m = min(self.pars.meth_seizure_per_investigation * investigations, 1.0)
-        dist.street_seizure[f, self.states] = np.maximum(dist.street_seizure[f, self.states],
-                                                         share_f)
-        dist.street_seizure[m, self.states] = np.maximum(dist.street_seizure[m, self.states],
-                                                         share_m)
+        dist.levers.raise_to("street_seizure", share_f, where=(f, self.states))
+        dist.levers.raise_to("street_seizure", share_m, where=(m, self.states))
         self.week = {"investigations": investigations}
 
     def update_results(self) -> None:

@@ -50,8 +50,9 @@ class BorderSurge(Intervention):
         """Raise port and corridor pressure."""
         traf = self.module("trafficking")
         k = self.config.intensity
-        traf.port_pressure[self.ports] *= 1.0 + k
-        traf.corridor_pressure[self.offices] *= 1.0 + self.pars.corridor_share * k
+        traf.levers.scale("port_pressure", 1.0 + k, where=self.ports)
+        traf.levers.scale("corridor_pressure", 1.0 + self.pars.corridor_share * k,
+                          where=self.offices)
 
 
 class HubTakedown(Intervention):
@@ -72,10 +73,8 @@ class HubTakedown(Intervention):
         hubs = self.target.hubs if self.target.hubs.any() else np.ones_like(self.target.hubs)
         k = self.config.intensity
         dist, traf = self.module("distribution"), self.module("trafficking")
-        dist.hub_seizure[hubs] = np.minimum(dist.hub_seizure[hubs] + self.pars.weekly_seizure
-                                            * k, 1.0)
-        traf.hub_diversion[hubs] = np.minimum(traf.hub_diversion[hubs] + self.pars.diversion
-                                              * k, 1.0)
+        dist.levers.add("hub_seizure", self.pars.weekly_seizure * k, where=hubs, cap=1.0)
+        traf.levers.add("hub_diversion", self.pars.diversion * k, where=hubs, cap=1.0)
 
 
 def _affected_operators(lever: Intervention, resource: str) -> np.ndarray:
@@ -111,8 +110,9 @@ class PrecursorControl(Intervention):
         prod = self.module("production")
         hit = _affected_operators(self, "chemical_suppliers")
         drugs = [SUPPLY_DRUGS.index(d) for d in self.config.drugs]
-        prod.precursor_factor[np.ix_(hit, drugs)] *= max(
-            0.0, 1.0 - self.pars.efficacy * self.config.intensity)
+        prod.levers.scale("precursor_factor", max(0.0, 1.0 - self.pars.efficacy
+                                                   * self.config.intensity),
+                          where=np.ix_(hit, drugs))
 
 
 class AntiMoneyLaundering(Intervention):
@@ -131,7 +131,8 @@ class AntiMoneyLaundering(Intervention):
         """Cut capacity."""
         prod = self.module("production")
         hit = _affected_operators(self, "laundering")
-        prod.capacity_factor[hit] *= max(0.0, 1.0 - self.pars.efficacy * self.config.intensity)
+        prod.levers.scale("capacity_factor",
+                          max(0.0, 1.0 - self.pars.efficacy * self.config.intensity), where=hit)
 
 
 class LeaderRemoval(Intervention):
@@ -176,11 +177,11 @@ class LeaderRemoval(Intervention):
             if not self.target.operators[i]:
                 continue
             if structure.cartel_of(key).structure == "franchise":
-                dist.centre_out = out
+                dist.levers.set("centre_out", out)
             elif out:
-                prod.operator_active[i] = False
+                prod.levers.set("operator_active", False, where=i)
             elif ti == self.return_step:
-                prod.operator_active[i] = structure.active(key)
+                prod.levers.set("operator_active", structure.active(key), where=i)
 
     def update_results(self) -> None:
         """Record whether the leadership is out."""

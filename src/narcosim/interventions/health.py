@@ -67,8 +67,9 @@ class NaloxoneDistribution(_StateLever):
 
     def apply(self) -> None:
         """Raise naloxone access."""
-        self.module("people").naloxone_extra[self.states()] += (
-            self.pars.access_per_unit * self.config.intensity)
+        self.module("people").levers.add("naloxone_extra",
+                                         self.pars.access_per_unit * self.config.intensity,
+                                         where=self.states())
 
     def update_results(self) -> None:
         """Book the kits for the people reached this step, then record."""
@@ -103,8 +104,9 @@ class TreatmentExpansion(_StateLever):
 
     def apply(self) -> None:
         """Raise the treatment share."""
-        self.module("people").treatment_extra[self.states()] += (
-            self.pars.share_per_unit * self.config.intensity)
+        self.module("people").levers.add("treatment_extra",
+                                         self.pars.share_per_unit * self.config.intensity,
+                                         where=self.states())
 
     def update_results(self) -> None:
         """Book the patient-weeks delivered this step, then record."""
@@ -133,7 +135,7 @@ class TestStrips(_StateLever):
     def apply(self) -> None:
         """Lower the fentanyl hazard."""
         cut = min(self.pars.coverage * self.pars.efficacy * self.config.intensity, 1.0)
-        self.module("people").fentanyl_factor[self.states()] *= 1.0 - cut
+        self.module("people").levers.scale("fentanyl_factor", 1.0 - cut, where=self.states())
 
 
 class Prevention(_StateLever):
@@ -148,4 +150,4 @@ class Prevention(_StateLever):
     def apply(self) -> None:
         """Lower initiation."""
         cut = min(self.pars.efficacy * self.config.intensity, 1.0)
-        self.module("people").initiation_factor[self.states()] *= 1.0 - cut
+        self.module("people").levers.scale("initiation_factor", 1.0 - cut, where=self.states())

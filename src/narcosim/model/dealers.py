@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from narcosim.core.agents import Agents
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
@@ -35,6 +36,11 @@ class Dealers(Module):
     """
 
     name = "dealers"
+    #: What dealer operations may change, for one step.
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("arrest_prob", "raise", 0.0, 1.0, 0.0,
+              doc="Weekly probability that a dealer in each state is arrested."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("kg_per_dealer_week", np.array([0.25, 2.0, 1.0]), "kg per week", 0.0, None,
                   kind="array",
@@ -77,6 +83,7 @@ class Dealers(Module):
         #: Lever set by dealer operations each step (reset after): weekly arrest probability of
         #: a dealer per state.
         self.arrest_prob = np.zeros(n_states)
+        self.levers = Levers(self, self.lever_specs)
 
     def init_pre(self, sim: Sim) -> None:
         """Allocate agents, streams and results."""
@@ -137,4 +144,4 @@ class Dealers(Module):
         self.results["dealers"][ti] = self.counts().sum(axis=0) * self.scale
         self.results["recruits"][ti] = self.recruits * self.scale
         self.results["arrests"][ti] = self.arrests * self.scale
-        self.arrest_prob[:] = 0.0
+        self.levers.reset()

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import INIT_STEP
@@ -41,6 +42,18 @@ class Distribution(Module):
     """
 
     name = "distribution"
+    #: What hub, dealer and leadership interventions may change (see __init__).
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("hub_seizure", "add", 0.0, 1.0, 0.0,
+              doc="Weekly share of each hub's stock seized (hub take-downs)."),
+        Lever("street_seizure", "raise", 0.0, 1.0, 0.0,
+              doc="Weekly share of each state's street stock seized, by drug (dealer "
+                  "operations)."),
+        Lever("arrest_risk", "raise", 0.0, 1.0, 0.0,
+              doc="Weekly arrest risk of a dealer, per state (raises prices)."),
+        Lever("centre_out", "set", 0.0, 1.0, False, reset="held",
+              doc="Whether CJNG's central command is out (leader removal sets it each step)."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("hub_dispatch", 0.6, "fraction per week", 0.0, 1.0,
                   source="guess: hubs turn over most of their stock within a couple of weeks",
@@ -111,14 +124,15 @@ class Distribution(Module):
         self._cartel_op = self.kind != "independent"
         self.active = np.array([structure.active(k) for k in keys])
         n_hubs, n_s = len(inputs.world.hubs), len(inputs.world.states)
-        #: Levers, set by interventions each step and reset after: weekly share of each hub's
-        #: stock seized (take-downs), of each state's street stock seized by drug (dealer
-        #: operations), the weekly arrest risk of a dealer per state (prices), and whether
-        #: CJNG's central command is out (leader removal).
+        #: Levers (``lever_specs``): weekly share of each hub's stock seized (take-downs),
+        #: of each state's street stock seized by drug (dealer operations), the weekly arrest
+        #: risk of a dealer per state (prices), reset after each step; and whether CJNG's
+        #: central command is out (leader removal), held until set again.
         self.hub_seizure = np.zeros(n_hubs)
         self.street_seizure = np.zeros((len(SUPPLY_DRUGS), n_s))
         self.arrest_risk = np.zeros(n_s)
-        self.centre_out = False
+        self.centre_out = np.zeros((), dtype=bool)
+        self.levers = Levers(self, self.lever_specs)
         self.cartels = tuple(structure.cartels)
         self.cartel_idx = np.array([self.cartels.index(structure.operators[k].cartel)
                                     for k in keys])
@@ -177,7 +191,7 @@ class Distribution(Module):
         sim = self.sim
         t = sim.timeline.years[max(sim.ti, 0)] + (sim.timeline.months[max(sim.ti, 0)] - 1) / 12
         start, end = self.pars.centre_removed_from, self.pars.centre_removed_until
-        return self.centre_out or bool(start > 0 and t >= start and (end <= 0 or t < end))
+        return bool(self.centre_out) or bool(start > 0 and t >= start and (end <= 0 or t < end))
 
     def _open(self, ti: int, market: np.ndarray) -> None:
         """Open branches and franchises with a probability rising with the market."""
@@ -271,6 +285,4 @@ class Distribution(Module):
         r["presence"][ti] = self.cartel_of_op @ (self.presence & self.active[:, None])
         r["stock_kg"][ti] = np.stack([self.hub_stock.sum(axis=(0, 2)),
                                       self.state_stock.sum(axis=(0, 2))], axis=1)
-        self.hub_seizure[:] = 0.0
-        self.street_seizure[:] = 0.0
-        self.arrest_risk[:] = 0.0
+        self.levers.reset()

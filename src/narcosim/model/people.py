@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from narcosim.core.agents import Agents
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
@@ -37,6 +38,7 @@ from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR, ROUND_WEEKS_PER_YE
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.people_programmes import (
+    PEOPLE_LEVERS,
     programme_naloxone_chance,
     programme_reversals,
     programme_treatment,
@@ -94,6 +96,7 @@ class People(Module):
 
     name = "people"
     param_specs: ClassVar[list[ParamSpec]] = PEOPLE_PARAMS
+    lever_specs: ClassVar[tuple[Lever, ...]] = PEOPLE_LEVERS
 
     def __init__(self, population: np.ndarray, first_year: int, states: tuple[str, ...],
                  scale: int = 100, market: str = "distribution",
@@ -150,13 +153,15 @@ class People(Module):
         r.define("people", {"status": STATUSES}, units="people",
                  doc="People who use drugs by status (agents x scale).")
         self.exits = np.zeros((len(GROUPS), n_s))
-        #: Public-health levers, set by interventions each step and reset after (per state):
+        #: Public-health levers (``lever_specs``), set by interventions each step and reset
+        #: after (per state):
         #: added naloxone access, added share in treatment, multiplier on the fentanyl hazard
         #: (test strips), multiplier on initiation (prevention).
         self.naloxone_extra = np.zeros(n_s)
         self.treatment_extra = np.zeros(n_s)
         self.fentanyl_factor = np.ones(n_s)
         self.initiation_factor = np.ones(n_s)
+        self.levers = Levers(self, self.lever_specs)
         self.s_programme_reversal = self.stream("programme_reversal")
         self.s_programme_treatment = self.stream("programme_treatment")
         self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
@@ -462,7 +467,4 @@ class People(Module):
         if self.record_basis:
             r["basis"][ti] = self.basis
         r["people"][ti] = self.kernel.count_status(a.alive, a["status"]) * self.scale
-        self.naloxone_extra[:] = 0.0
-        self.treatment_extra[:] = 0.0
-        self.fentanyl_factor[:] = 1.0
-        self.initiation_factor[:] = 1.0
+        self.levers.reset()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from narcosim.core.levers import Lever
 from narcosim.core.units import DAYS_PER_WEEK
 
 if TYPE_CHECKING:
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
 
 #: Statuses, as in the people module (kept here so this module loads without numba).
 USING, TREATMENT = 0, 1
+#: The people's levers, per state, each reset after every step (the lever protocol).
+PEOPLE_LEVERS: tuple[Lever, ...] = (
+    Lever("naloxone_extra", "add", 0.0, np.inf, 0.0,
+          doc="Added naloxone-access share (naloxone distribution; clipped to 1 where used)."),
+    Lever("treatment_extra", "add", 0.0, np.inf, 0.0,
+          doc="Added long-run share in treatment (treatment expansion; capped where used)."),
+    Lever("fentanyl_factor", "scale", 0.0, 1.0, 1.0,
+          doc="Multiplier on the fentanyl overdose hazard (test strips)."),
+    Lever("initiation_factor", "scale", 0.0, 1.0, 1.0,
+          doc="Multiplier on initiation (prevention)."),
+)
 
 
 def programme_naloxone_chance(people: People) -> np.ndarray:

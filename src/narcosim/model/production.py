@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
@@ -33,6 +34,15 @@ class Production(Module):
     """
 
     name = "production"
+    #: What supply-side interventions may change (see __init__).
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("capacity_factor", "scale", 0.0, 1.0, 1.0,
+              doc="Capacity multiplier per operator, all drugs (anti-money-laundering)."),
+        Lever("precursor_factor", "scale", 0.0, 1.0, 1.0,
+              doc="Capacity multiplier per operator and drug (precursor control)."),
+        Lever("operator_active", "set", 0.0, 1.0, True, reset="held",
+              doc="Whether each operator's leadership is in place (leader removal)."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("precursor_supply", 1.0, "ratio", 0.0, 2.0,
                   source="guess: 1 = the precursor supply behind the fitted FY2019–FY2023 flow",
@@ -65,7 +75,8 @@ class Production(Module):
         self.is_independent = np.array(
             [structure.cartel_of(k).structure == "independent" for k in keys])
         self.cartel_of = np.array([structure.operators[k].cartel for k in keys])
-        #: Levers (set by interventions each step, reset after): capacity multiplier per
+        #: Levers (``lever_specs``; set by interventions each step, reset after): capacity
+        #: multiplier per
         #: operator, all drugs (anti-money-laundering), and per operator and drug (precursor
         #: control; cocaine's column is never cut).
         self.capacity_factor = np.ones(len(keys))
@@ -74,6 +85,7 @@ class Production(Module):
         self.needs_precursors = np.isin(SUPPLY_DRUGS, PRECURSOR_DRUGS)
         #: Whether each operator's leadership is in place (leader removal switches it off).
         self.operator_active = np.array([structure.active(k) for k in keys])
+        self.levers = Levers(self, self.lever_specs)
 
     def init_pre(self, sim: Sim) -> None:
         """Allocate stocks and declare results."""
@@ -128,5 +140,4 @@ class Production(Module):
         ti = self.sim.ti
         self.results["produced_kg"][ti] = self.produced.sum(axis=0)
         self.results["mexico_stock_kg"][ti] = self.stock.sum(axis=0)
-        self.capacity_factor[:] = 1.0
-        self.precursor_factor[:] = 1.0
+        self.levers.reset()

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
@@ -47,6 +48,15 @@ class Trafficking(Module):
     """
 
     name = "trafficking"
+    #: What border and hub interventions may change, each for one step.
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("port_pressure", "scale", 0.0, np.inf, 1.0,
+              doc="Multiplier on the port seizure probability, per port (border surge)."),
+        Lever("corridor_pressure", "scale", 0.0, np.inf, 1.0,
+              doc="Multiplier on Border Patrol's seizure probability, per field office."),
+        Lever("hub_diversion", "add", 0.0, 1.0, 0.0,
+              doc="Share of the loads bound for each hub diverted to the next-nearest."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("ofo_interdiction", 0.10, "probability", 0.0, 1.0,
                   source="guess: no published estimate of the share of loads CBP stops at the "
@@ -113,6 +123,7 @@ class Trafficking(Module):
         self.corridor_pressure = np.ones(len(inputs.world.field_offices))
         #: Share of the loads bound for each hub diverted to the next-nearest hub (a take-down).
         self.hub_diversion = np.zeros(len(inputs.world.hubs))
+        self.levers = Levers(self, self.lever_specs)
         km = np.asarray(inputs.world.port_to_hub_km)
         self.port_hub_alt = np.argsort(km, axis=1)[:, 1]
         self._extra: list[tuple[int, int, float]] = []
@@ -278,6 +289,4 @@ class Trafficking(Module):
         ti = self.sim.ti
         for name, value in self.last.items():
             self.results[name][ti] = value
-        self.port_pressure[:] = 1.0
-        self.corridor_pressure[:] = 1.0
-        self.hub_diversion[:] = 0.0
+        self.levers.reset()
