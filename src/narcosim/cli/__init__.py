@@ -27,6 +27,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     maps_cmd,
     network_cmd,
     orgs_cmd,
+    posterior_cmd,
     report_cmd,
     run_cmd,
     sensitivity_cmd,

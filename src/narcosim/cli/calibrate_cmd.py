@@ -22,14 +22,13 @@ from narcosim.calibrate.seizures import (
 )
 from narcosim.calibrate.targets import southwest_seizures
 from narcosim.cli.options import int_list
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted import DEFAULT_FIT_FILE, FittedSupply
 from narcosim.scenario.limits import (
-    MAX_GENERATIONS,
     MAX_RUNS,
     MAX_SCALE,
-    MAX_SEED,
     MAX_WORKERS,
     check_count,
 )
@@ -37,6 +36,7 @@ from narcosim.scenario.limits import (
 calibrate_app = typer.Typer(help="Fit the model to the real data and report the fit.",
                             no_args_is_help=False)
 _out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
 
 StoreOption = Annotated[
     Path | None,
@@ -89,6 +89,7 @@ def seizures(
     out: Annotated[Path | None, typer.Option("--out", help="Write the new fit here.")] = None,
     save_default: Annotated[bool, typer.Option(
         "--save-default", help="Overwrite the packaged fit the default scenario uses.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit flows and interdiction to CBP's FY2019–FY2023 seizures, or --check the fit."""
     if seed < 0:
@@ -100,25 +101,44 @@ def seizures(
     if check:
         fitted = FittedSupply.load(fit)
         sim = run_fit_sim(load_inputs(atlas, fitted=fitted), fitted, seed)
-        print_fit(*compare(simulated_seizures(sim), cbp))
+        totals, shares = compare(simulated_seizures(sim), cbp)
+        if as_json:
+            print_json(_seizure_json(totals, shares, []))
+            return
+        print_fit(totals, shares)
         return
-    with _out.status("fitting to CBP seizures") as status:
+    with _err.status("fitting to CBP seizures") as status:
         fitted, totals, shares = fit_seizures(
             atlas, seed=seed, iterations=iterations,
             progress=lambda i, n, e: status.update(f"round {i}/{n}: worst error {e:.1%}"))
+    if as_json:
+        wrote = _write_fit(fitted, out, DEFAULT_FIT_FILE if save_default else None, quiet=True)
+        print_json(_seizure_json(totals, shares, wrote))
+        return
     print_fit(totals, shares)
     _write_fit(fitted, out, DEFAULT_FIT_FILE if save_default else None)
 
 
+def _seizure_json(totals: pd.DataFrame, shares: pd.DataFrame, wrote: list[Path]) -> dict:
+    return {"totals": totals.to_dict(orient="records"),
+            "shares": shares.to_dict(orient="records"),
+            "worst_total_error": float(totals["rel_error"].abs().max()),
+            "worst_share_gap_pp": float(shares["diff_pp"].abs().max()),
+            "wrote": [str(p) for p in wrote]}
 
-def _write_fit(fit: Any, out: Path | None, packaged: str | None) -> None:
+
+
+def _write_fit(fit: Any, out: Path | None, packaged: str | None,
+               quiet: bool = False) -> list[Path]:
     """Save a fit to ``out`` and, when ``packaged`` names one, over the packaged file."""
     paths = [p for p in (out,) if p is not None]
     if packaged is not None:
         paths.append(Path(str(resources.files("narcosim.model").joinpath(packaged))))
     for path in paths:
         fit.save(path)
-        _out.print(f"wrote {path}")
+        if not quiet:
+            _out.print(f"wrote {path}")
+    return paths
 
 def _fit_tables(fit_table: pd.DataFrame, national: pd.DataFrame, title: str) -> None:
     table = Table(title=title)
@@ -199,6 +219,7 @@ def calibrate(
     out: Annotated[Path | None, typer.Option("--out", help="Write the new fit here.")] = None,
     save_default: Annotated[bool, typer.Option(
         "--save-default", help="Overwrite the packaged fit the default scenario uses.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit overdose risks to CDC deaths 2015–2023 (Optuna), or print the fit (--report)."""
     if ctx.invoked_subcommand is not None:
@@ -222,11 +243,15 @@ def calibrate(
         people = FittedPeople.load(fit)
         inputs = inputs.with_fit(report_elasticity=people.report_elasticity or None)
         end = f"{year_list[-1]}-12-31"
-        with _out.status("running the model with the saved fit"):
+        with _err.status("running the model with the saved fit"):
             sold = cal.record_market(inputs, seed, end)
             sim = cal.people_sim(inputs, sold, seed=seed, scale=scale or 100, end=end,
                                  pars=people.pars).run()
         annual = cal.annual_deaths(sim, targets.years)
+        if as_json:
+            print_json(_report_json(cal, annual, targets, inputs, people, sim, scale or 100,
+                                    seed))
+            return
         _fit_tables(cal.fit_table(annual, targets), cal.national_table(annual, targets),
                     f"Fit to CDC deaths {year_list[0]}–{year_list[-1]} (expected deaths, "
                     f"scale 1:{scale or 100}, seed {seed})")
@@ -244,12 +269,13 @@ def calibrate(
         from narcosim.run.backends import check_backend_args
 
         check_backend_args(backend, workers, scheduler)
-    with _out.status("fitting to CDC deaths") as status:
+    with _err.status("fitting to CDC deaths") as status:
         fitted, table = calibrate_deaths(
             inputs, targets, seed=seed, trials=trials, scale=scale or 1000, backend=backend,
             workers=workers, scheduler=scheduler, profile=not backtest,
             progress=lambda i, n, b: status.update(f"trial {i}/{n}: best {b:.4f}"))
-    _out.print(f"fitted: {fitted.pars}")
+    if not as_json:
+        _out.print(f"fitted: {fitted.pars}")
     if backtest:
         full = cal.death_targets(atlas, inputs.world.states, year_list, drug_list)
         inputs = inputs.with_fit(report_elasticity=fitted.report_elasticity)
@@ -266,11 +292,35 @@ def calibrate(
         for row in held.itertuples():
             table_out.add_row(row.drug, str(row.year), f"{row.cdc:,.0f}", f"{row.simulated:,.0f}",
                               f"{row.error:+.1%}")
-        _out.print(table_out)
+        if not as_json:
+            _out.print(table_out)
         fitted.meta["backtest"] = held.to_dict(orient="records")
-    else:
+    elif not as_json:
         _out.print(table.to_string(index=False))
-    _write_fit(fitted, out, DEFAULT_PEOPLE_FIT if save_default and not backtest else None)
+    wrote = _write_fit(fitted, out, DEFAULT_PEOPLE_FIT if save_default and not backtest
+                       else None, quiet=as_json)
+    if as_json:
+        print_json({"fitted": fitted.pars, "fit": table.to_dict(orient="records"),
+                    "backtest": fitted.meta.get("backtest"), "wrote": [str(p) for p in wrote]})
+
+
+def _report_json(cal: Any, annual: np.ndarray, targets: Any, inputs: Any, people: Any,
+                 sim: Any, scale: int, seed: int) -> dict:
+    """``calibrate --report --json``: the fit, national years, skill and identified values."""
+    from narcosim.calibrate.skill import rate_r2_table
+
+    rows = np.clip(np.asarray(targets.years) - inputs.world.years[0], 0,
+                   len(inputs.world.years) - 1)
+    pop = np.asarray(inputs.world.population, dtype=float)[rows]
+    return {"scale": scale, "seed": seed, "years": list(targets.years),
+            "fit": cal.fit_table(annual, targets).to_dict(orient="records"),
+            "national": cal.national_table(annual, targets).to_dict(orient="records"),
+            "rate_r2": rate_r2_table(annual, targets, pop).to_dict(orient="records"),
+            "fentanyl_elasticity": people.pars.get("fentanyl_elasticity"),
+            "fentanyl_elasticity_interval": people.meta.get("fentanyl_elasticity_interval"),
+            "report_elasticity": dict(people.report_elasticity),
+            "co_involvement": cal.co_involvement_records(
+                cal.co_involvement(sim, targets.years))}
 
 
 @calibrate_app.command("last-mile")
@@ -279,6 +329,7 @@ def last_mile(
     seeds: Annotated[str, typer.Option("--seeds", help="Seeds to run, comma-separated.")] = "1,2,3",
     fit_yields: Annotated[bool, typer.Option("--fit", help="Recalibrate the seizure yields "
                                                           "first (seed 1).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Simulate Operation Last Mile and print its tallies next to the reported ones."""
     from narcosim.calibrate import last_mile as lm
@@ -293,10 +344,15 @@ def last_mile(
     inputs = load_inputs(Atlas.open(store))
     pars = None
     if fit_yields:
-        with _out.status("calibrating yields per investigation"):
+        with _err.status("calibrating yields per investigation"):
             pars = lm.fit_yields(inputs, seed=1)
-        _out.print(f"calibrated yields: {pars}")
+        if not as_json:
+            _out.print(f"calibrated yields: {pars}")
     runs = [lm.simulate_last_mile(inputs, s, pars) for s in seed_list]
+    if as_json:
+        print_json({"yields": pars, "reported": dict(LAST_MILE_TALLIES),
+                    "simulated": {str(s): r for s, r in zip(seed_list, runs, strict=True)}})
+        return
     table = Table(title="Operation Last Mile (May 2022 – May 2023): reported vs simulated")
     table.add_column("tally")
     table.add_column("reported", justify="right")
@@ -306,85 +362,3 @@ def last_mile(
         table.add_row(key, f"{reported:,.0f}", *[
             f"{r[key]:,.0f} ({r[key] / reported - 1:+.0%})" for r in runs])
     _out.print(table)
-
-
-@calibrate_app.command("posterior")
-def posterior(
-    store: StoreOption = None,
-    particles: Annotated[int, typer.Option("--particles", help="Particles kept per "
-                                                               "generation.")] = 100,
-    generations: Annotated[int, typer.Option("--generations", help="Generations after the "
-                                                                   "prior draw.")] = 4,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the runs and the sampler.")] = 1,
-    scale: Annotated[int, typer.Option("--scale", help="People per agent.")] = 1000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 2,
-    work: Annotated[Path | None, typer.Option(
-        "--work", help="Folder for each generation (rerunning resumes; default: the user "
-                       "cache).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the sample here.")] = None,
-    save_default: Annotated[bool, typer.Option(
-        "--save-default", help="Overwrite the packaged posterior ensembles draw from.")] = False,
-) -> None:
-    """Sample the posterior of the overdose parameters (ABC-PMC) and check it against CDC."""
-    import platformdirs
-
-    from narcosim.calibrate import deaths as cal
-    from narcosim.calibrate.posterior_run import fit_posterior
-    from narcosim.model.fitted_posterior import DEFAULT_POSTERIOR
-
-    for option, value, low, high in (("--particles", particles, 10, MAX_RUNS),
-                                     ("--generations", generations, 0, MAX_GENERATIONS),
-                                     ("--seed", seed, 0, MAX_SEED),
-                                     ("--scale", scale, 1, MAX_SCALE),
-                                     ("--workers", workers, 1, MAX_WORKERS)):
-        check_count(option, value, low, high)
-    atlas = Atlas.open(store)
-    inputs = load_inputs(atlas)
-    targets = cal.death_targets(atlas, inputs.world.states, death_years(atlas))
-    folder = work or (Path(platformdirs.user_cache_dir("narcosim", appauthor=False))
-                      / "posterior" / f"seed{seed}-n{particles}-scale{scale}")
-    command = (f"narcosim calibrate posterior --particles {particles} --generations "
-               f"{generations} --seed {seed} --scale {scale}")
-    with _out.status("sampling the posterior") as status:
-        post, history = fit_posterior(
-            inputs, targets, particles=particles, generations=generations, seed=seed,
-            scale=scale, work=folder, workers=workers, command=command,
-            progress=lambda g, n, p: status.update(
-                f"generation {g}/{n}: tolerance {p.tolerance:.4f}, {p.evaluations} runs"))
-    print_posterior(post, history)
-    _write_fit(post, out, DEFAULT_POSTERIOR if save_default else None)
-
-
-def print_posterior(post, history: list[dict]) -> None:
-    """The sampler's generations, the marginals beside the point fit, and the check."""
-    from narcosim.calibrate.posterior_check import weighted_quantiles
-    from narcosim.model.fitted_people import FittedPeople
-
-    gens = Table(title="ABC-PMC generations")
-    for col in ("generation", "tolerance", "new draws kept", "runs"):
-        gens.add_column(col, justify="right")
-    for h in history:
-        gens.add_row(str(h["generation"]), f"{h['tolerance']:.4f}", f"{h['accepted']:.0%}",
-                     str(h["evaluations"]))
-    _out.print(gens)
-    point = FittedPeople.load()
-    fixed = {**point.pars, **{f"report_elasticity.{d}": v
-                              for d, v in point.report_elasticity.items()}}
-    qs = weighted_quantiles(post.values, post.weights, (0.05, 0.5, 0.95))
-    marg = Table(title=f"Posterior ({len(post)} particles, effective size "
-                       f"{post.meta['effective_sample_size']:.0f}): median [90% interval]")
-    marg.add_column("parameter")
-    marg.add_column("posterior", justify="right")
-    marg.add_column("point fit", justify="right")
-    for j, name in enumerate(post.columns):
-        marg.add_row(name, f"{qs[1, j]:.3g} [{qs[0, j]:.3g}, {qs[2, j]:.3g}]",
-                     f"{fixed[name]:.3g}" if name in fixed else "")
-    _out.print(marg)
-    check = post.meta["predictive_check"]
-    for level, label in (("national", "national drug-years"), ("states", "state drug-years")):
-        inside, total = check[f"{level}_count"]
-        p_in, p_total = check[f"{level}_parameters_only_count"]
-        _out.print(f"posterior predictive check, {label}: {inside}/{total} "
-                   f"({check[level]:.0%}) of CDC's values inside the 90% band "
-                   f"({p_in}/{p_total}, {check[level + '_parameters_only']:.0%}, inside the "
-                   "band of parameter uncertainty alone)")

@@ -13,7 +13,6 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -27,7 +26,7 @@ from narcosim.analysis.compare import (
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import MaxMemoryOption
-from narcosim.cli.output import JsonOption, print_json
+from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
 from narcosim.report.rounding import fmt_money, fmt_number, fmt_percent
@@ -155,7 +154,7 @@ def compare_command(
                *(["--to", window_to] if window_to else []),
                *(["--fixed-params"] if fixed_params else [])]
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   TextColumn("runs"), TimeElapsedColumn(), ResumeEtaColumn(),
                    console=_err, transient=True)
     task = bar.add_task("starting", total=runs * len(scenarios))
     started: list[bool] = []
@@ -164,7 +163,7 @@ def compare_command(
         if record is None:
             bar.start()
             started.append(True)
-            bar.reset(task, completed=done, total=total,
+            bar.reset(task, completed=done, total=total, resumed=done,
                       description=f"{done} already done" if done else backend)
         else:
             bar.update(task, completed=done, description=f"{record['arm']} run "

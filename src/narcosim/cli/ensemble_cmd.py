@@ -13,13 +13,12 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import MaxMemoryOption
-from narcosim.cli.output import JsonOption, print_json
+from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
@@ -128,7 +127,7 @@ def ensemble_command(
     # The bar starts at the first progress call, after every check has passed, so that an
     # error is the only line printed.
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   TextColumn("runs"), TimeElapsedColumn(), ResumeEtaColumn(),
                    console=_err, transient=True)
     task = bar.add_task("starting", total=runs + (0 if spec.parameters == FIXED else controls))
     started: list[bool] = []
@@ -137,7 +136,7 @@ def ensemble_command(
         if record is None:  # the start: members already finished count as done
             bar.start()
             started.append(True)
-            bar.reset(task, completed=done, total=total,
+            bar.reset(task, completed=done, total=total, resumed=done,
                       description=f"{done} already done" if done else backend)
         else:
             kind = "control" if record.get("control") else "run"

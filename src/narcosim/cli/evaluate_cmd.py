@@ -15,10 +15,12 @@ from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.evaluation_run import run_evaluation
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.report.evaluation_report import write_evaluation_report
 from narcosim.scenario.limits import MAX_WORKERS, check_count
 
 _out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
 
 
 @app.command("evaluate")
@@ -39,6 +41,7 @@ def evaluate_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder (resumes).")] = Path(
         "evaluation"),
     store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit on data up to each origin, forecast 1-2 years ahead, score against baselines."""
     settings = EvaluationSettings(origins=int_list(origins, "--origins"),
@@ -49,7 +52,7 @@ def evaluate_command(
     atlas = Atlas.open(store)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                "{task.total}"), TimeElapsedColumn())
-    with Progress(*columns, console=_out, transient=True) as bar:
+    with Progress(*columns, console=_err, transient=True) as bar:
         task = bar.add_task("evaluating", total=None)
 
         def progress(label: str, done: int, total: int) -> None:
@@ -58,6 +61,10 @@ def evaluate_command(
         summary = run_evaluation(atlas, settings, out, backend=backend, workers=workers,
                                  progress=progress)
     page = write_evaluation_report(out / "evaluation.html", summary)
+    if as_json:
+        print_json({"out_dir": str(out), "page": str(page), "scores": summary["scores"],
+                    "leave_out": summary["leave_out"]})
+        return
     table = Table(title="Out-of-sample skill (relative WIS < 1 beats persistence)")
     for col in ("drug", "where", "model", "rel. WIS", "50% cov.", "90% cov.", "n"):
         table.add_column(col, justify="left" if col in ("drug", "where", "model") else "right",

@@ -20,6 +20,7 @@ from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.forecast import MODEL, damping_runs, forecast_rng_for, model_quantiles
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted_people import FittedPeople
@@ -27,6 +28,7 @@ from narcosim.model.people import DEATH_KEYS
 from narcosim.scenario.limits import MAX_SCALE, check_count
 
 _out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
 
 
 @app.command("forecast")
@@ -38,6 +40,7 @@ def forecast_command(
     out: Annotated[Path, typer.Option("--out", help="CSV of every quantile.")] = Path(
         "forecast.csv"),
     store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Forecast deaths by drug and state after the last CDC year: the status quo, 23 quantiles.
 
@@ -56,7 +59,7 @@ def forecast_command(
         raise ParameterError(f"--horizons: {origin + max(steps)} is past the model's last "
                              f"year ({inputs.world.years[-1]})")
     full = death_targets(atlas, inputs.world.states, years, DEATH_KEYS)
-    with _out.status(f"forecasting {origin + min(steps)}–{origin + max(steps)}"):
+    with _err.status(f"forecasting {origin + min(steps)}–{origin + max(steps)}"):
         sims = damping_runs(inputs, FittedPeople.load().pars, EvaluationSettings().dampings,
                             (*years, *(origin + h for h in steps)), seed, scale)
     rows = []
@@ -78,6 +81,12 @@ def forecast_command(
     for drug in DEATH_KEYS:
         table.add_column(drug, justify="right")
     us = frame[frame["location"] == "US"]
+    if as_json:
+        print_json({"origin": origin, "file": str(out), "scale": scale, "seed": seed,
+                    "national": [{"drug": r["drug"], "year": r["year"], "horizon": r["horizon"],
+                                  "median": r["q0.5"], "low": r["q0.05"], "high": r["q0.95"]}
+                                 for r in us.to_dict(orient="records")]})
+        return
     for h in steps:
         cells = [us[(us["drug"] == drug) & (us["horizon"] == h)].iloc[0] for drug in DEATH_KEYS]
         table.add_row(str(origin + h), *(f"{c['q0.5']:,.0f} ({c['q0.05']:,.0f}–{c['q0.95']:,.0f})"

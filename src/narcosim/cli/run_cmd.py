@@ -27,6 +27,7 @@ import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import MaxMemoryOption, end_date
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.model.builder import build_default_sim, load_inputs
 from narcosim.run.folder import check_out_dir, default_out_dir
@@ -62,6 +63,7 @@ def run_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing run folder at --out.")] = False,
     max_memory: MaxMemoryOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run a scenario (default: the status quo, 2015-2026) and write its run folder.
 
@@ -113,6 +115,15 @@ def run_command(
                               summarize=run_summary, data=data, force=force, progress=step,
                               scenario_file=record)
     seconds = time.perf_counter() - started
+    if as_json:
+        report = write_report_safely(outcome.path, store_path)
+        print_json({"scenario": name, "title": info.name, "seed": seed, "scale": scale,
+                    "start": str(timeline.dates[0]), "last_step": str(timeline.dates[-1]),
+                    "weeks": timeline.n_steps, "wall_seconds": seconds,
+                    "version": narcosim.__version__, "run_dir": str(outcome.path),
+                    "report": None if report is None else str(report),
+                    "summary": outcome.summary})
+        return
     print_summary(outcome.summary, _out)
     _out.print(f"narcosim {narcosim.__version__}: scenario {name!r}, seed {seed}, scale "
                f"1:{scale}, {timeline.n_steps} weeks ({timeline.dates[0]} to "

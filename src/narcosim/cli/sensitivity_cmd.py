@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -13,7 +14,6 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -22,6 +22,7 @@ from narcosim.analysis.sensitivity_run import SensitivityResult, run_sensitivity
 from narcosim.atlas.store import default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
+from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_START
 from narcosim.run.backends import BACKENDS
 
@@ -94,6 +95,7 @@ def sensitivity_command(
         "--store", help="Atlas store (default: the per-user data folder).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an analysis with other settings in --out.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Which parameters matter: deaths by drug, and each lever's deaths averted and cost.
 
@@ -113,7 +115,7 @@ def sensitivity_command(
                *(a for i in intervention or [] for a in ("--intervention", i)),
                "--out", str(out)]
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("samples"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   TextColumn("samples"), TimeElapsedColumn(), ResumeEtaColumn(),
                    console=_err, transient=True)
     task = bar.add_task("starting", total=1)
     started: list[bool] = []
@@ -122,7 +124,7 @@ def sensitivity_command(
         if record is None:
             bar.start()
             started.append(True)
-            bar.reset(task, completed=done, total=total,
+            bar.reset(task, completed=done, total=total, resumed=done,
                       description=f"{done} already done" if done else backend)
         else:
             bar.update(task, completed=done, description=f"sample {record['index']} in "
@@ -138,8 +140,15 @@ def sensitivity_command(
     finally:
         if started:
             bar.stop()
-    _out.print(summary_table(result))
     meta = result.meta
+    if as_json:
+        print_json({"out_dir": str(out), "page": str(result.page), "meta": meta,
+                    "files": {"indices": str(out / "indices.parquet"),
+                              "indices_csv": str(out / "indices.csv"),
+                              "samples": str(out / "samples.parquet")},
+                    "indices": pd.read_csv(out / "indices.csv").to_dict(orient="records")})
+        return
+    _out.print(summary_table(result))
     _out.print(f"{meta['method']} over {len(result.evaluation.x[0])} parameters, "
                f"{meta['rows']} samples (seed {seed}, scale 1:{scale}): ran {meta['ran']}, "
                f"{meta['skipped']} already done, in {meta['wall_seconds']} s", soft_wrap=True)
