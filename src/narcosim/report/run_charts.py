@@ -108,10 +108,28 @@ def deaths_chart(data: ReportData) -> go.Figure:
             showlegend=first,
             hovertemplate=f"{drug} CDC<br>%{{x}}: %{{y:,.0f}}<extra></extra>"),
             row=row, col=col)
-    fig.update_xaxes(dtick=1 if len(years) <= 6 else 2)
-    fig.update_yaxes(rangemode="tozero", separatethousands=True)
+    fig.update_xaxes(dtick=1 if len(years) <= 6 else 2, title_text="calendar year")
+    fig.update_yaxes(rangemode="tozero", separatethousands=True,
+                     title_text="deaths per year (count)")
+    cdc_end = max((int(y) for y in data.cdc_national.columns
+                   if data.cdc_national[y].notna().any()), default=None)
+    if cdc_end is not None and years and years[-1] > cdc_end:
+        # the projection: no CDC data to check it against, shaded and marked where data end
+        fig.add_vrect(x0=cdc_end + 0.5, x1=years[-1] + 0.5, row="all", col="all",
+                      fillcolor="#999999", opacity=0.15, layer="below", line_width=0)
+        fig.add_vline(x=cdc_end + 0.5, row="all", col="all",
+                      line={"color": "#555555", "dash": "dash", "width": 1})
+        for axis in ("", "2", "3", "4"):
+            fig.add_annotation(x=(cdc_end + 1 + years[-1]) / 2, y=1.0, xref=f"x{axis}",
+                               yref=f"y{axis} domain", text="projection", showarrow=False,
+                               xanchor="center", yanchor="top",
+                               font={"size": 11, "color": "#333"})
+        fig.update_xaxes(range=[years[0] - 0.5, years[-1] + 0.5])
     fig.update_layout(
-        title={"text": "US overdose deaths by drug: simulated vs CDC", "x": 0.5},
+        title={"text": "US overdose deaths by drug: simulated vs CDC (dashed line: CDC data "
+                       "end; shaded: projection)" if cdc_end is not None and years
+               and years[-1] > cdc_end else "US overdose deaths by drug: simulated vs CDC",
+               "x": 0.5},
         height=720, margin={"l": 60, "r": 20, "t": 90, "b": 40},
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": 1.08},
     )

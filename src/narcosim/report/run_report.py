@@ -31,6 +31,12 @@ from narcosim.report.maps import drug_label
 from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.run_charts import deaths_chart, default_map_year, state_maps
 from narcosim.report.run_data import ReportData, load_report_data, open_run
+from narcosim.report.run_sections import (
+    opening,
+    run_assumptions,
+    scenario_section,
+    supply_section,
+)
 from narcosim.run.manifest import jsonable
 
 REPORT = "report.html"
@@ -217,8 +223,10 @@ def render_run_report(data: ReportData, atlas: Atlas, year: int | None = None) -
     said = (meta.get("uncertainty") or {}).get("statement")
     if said:  # an ensemble whose members drew parameters (narcosim.run.spread)
         band_note += f" Members drew their parameters from the posterior: {_e(said)}."
-    return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
+    return page_head(title, _CSS, geo) + f"""<main><h1>{_e(title)}</h1>
+{opening(data)}
 {_header(data)}
+{scenario_section(meta)}
 <h2>Overdose deaths by drug: simulated vs CDC</h2>
 <p class="note">Annual sums of the weekly simulated deaths by calendar year: expected (the
 risk-weighted mean, solid) and realised (the draws, dotted); CDC VSRR reported counts (12 months
@@ -232,6 +240,14 @@ ending December), 2015–2023. A death involving several drugs counts toward eac
 {_national_table(data)}
 <h2>Supply: seizures at the southwest border</h2>
 {_seizure_table(data)}
+{supply_section(data, atlas.table("ports"))}
+{run_assumptions(meta)}
+<h2 id="sources">Sources</h2>
+<p class="note">Deaths: CDC/NCHS VSRR provisional drug overdose death counts (12 months ending
+December, reported values). Population: U.S. Census Bureau estimates (Vintage 2024) and NCHS.
+Seizures: CBP Nationwide Drug Seizures FY2019–FY2023. Ports: BTS Border Crossing Entry Data.
+Model: narcosim (docs/model.md), parameters with the sources listed above; the data provenance
+(files and hashes) is in the header.</p></main>
 <script type="application/json" id="{DATA_ID}">{numbers}</script>
 </body>
 </html>
