@@ -26,6 +26,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     forecast_cmd,
     maps_cmd,
     network_cmd,
+    network_files_cmd,
     orgs_cmd,
     posterior_cmd,
     report_cmd,

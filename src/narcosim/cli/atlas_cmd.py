@@ -15,6 +15,7 @@ from narcosim.atlas.export import export_tables
 from narcosim.atlas.provenance import provenance_table
 from narcosim.atlas.store import Atlas, default_store_path, import_data
 from narcosim.cli.app import atlas_app
+from narcosim.cli.output import JsonOption, print_json
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
@@ -30,6 +31,7 @@ StoreOption = Annotated[
 def import_command(
     source: Annotated[Path, typer.Argument(help="Data folder laid out like shared/data.")],
     store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate the data files in SOURCE, then write them into the local store atomically."""
     target = store if store is not None else default_store_path()
@@ -41,6 +43,9 @@ def import_command(
             bar.update(task, description=what, completed=done, total=total)
 
         counts = import_data(source, target, progress=step)
+    if as_json:
+        print_json({"store": str(target), "tables": counts, "rows": sum(counts.values())})
+        return
     _out.print(f"imported {len(counts)} tables, {sum(counts.values()):,} rows into {target}")
 
 
@@ -49,17 +54,20 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.", file_okay=False)],
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write every stored table (and provenance) to OUT as Parquet or CSV."""
     written = export_tables(out, fmt, store)
+    if as_json:
+        print_json({"out_dir": str(out), "format": fmt, "files": [str(p) for p in written]})
+        return
     _out.print(f"wrote {len(written)} files to {out}")
 
 
 @atlas_app.command("sources")
 def sources_command(
     store: StoreOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-    = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show where each table comes from: publisher, source, licence, trimming, file hashes.
 

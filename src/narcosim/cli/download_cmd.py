@@ -19,6 +19,7 @@ from rich.progress import (
 from narcosim.atlas.download import MIRROR_ENV, RELEASES_DIR, download_atlas
 from narcosim.atlas.store import default_store_path, import_data
 from narcosim.cli.app import atlas_app
+from narcosim.cli.output import JsonOption, print_json
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,6 +44,7 @@ def download_command(
         "files (indicators/) are copied from here, and so are the files a release that "
         "cannot be fetched would give.",
         file_okay=False)] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Download CDC, NCHS, Census, CBP, BTS, GeoNames, TopoJSON and the cartel network.
 
@@ -66,10 +68,11 @@ def download_command(
     if result.borrowed:
         _err.print(f"warning: took {', '.join(result.borrowed)} from {from_dir}",
                    markup=False)
-    _out.print(f"downloaded {len(result.fetched)} releases into {folder / RELEASES_DIR} "
-               f"({len(result.skipped)} already complete); wrote {len(result.converted)} "
-               f"data files into {folder}; copied {len(result.supplied)} indicator files "
-               f"from {from_dir}")
+    if not as_json:
+        _out.print(f"downloaded {len(result.fetched)} releases into {folder / RELEASES_DIR} "
+                   f"({len(result.skipped)} already complete); wrote "
+                   f"{len(result.converted)} data files into {folder}; copied "
+                   f"{len(result.supplied)} indicator files from {from_dir}")
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                   console=_err, transient=True, disable=not _err.is_terminal) as bar:
         task = bar.add_task("validating", total=None)
@@ -79,4 +82,16 @@ def download_command(
 
         target = store if store is not None else default_store_path()
         counts = import_data(folder, target, progress=step)
+    if as_json:
+        print_json({"folder": str(folder), "fetched": _names(result.fetched),
+                    "already_complete": _names(result.skipped),
+                    "converted": _names(result.converted), "supplied": _names(result.supplied),
+                    "borrowed": _names(result.borrowed), "failed": dict(result.failed),
+                    "store": str(target), "tables": counts, "rows": sum(counts.values())})
+        return
     _out.print(f"imported {len(counts)} tables, {sum(counts.values()):,} rows into {target}")
+
+
+def _names(items: object) -> list[str]:
+    """A download result's collection (names, paths or a mapping's keys) as strings."""
+    return [str(x) for x in (items or [])]
