@@ -33,6 +33,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "dealer_operation": {"investigations": 1436, "target": Target(states=["CA", "AZ", "TX"])},
     "precursor_control": {"target": Target(faction="sinaloa.guano")},
     "precursor_source_control": {"source": "china"},
+    "aml_channel": {"channel": "chinese_mlo", "target": Target(faction="sinaloa.mayo")},
     "anti_money_laundering": {"target": Target(cartel="cjng")},
     "leader_removal": {"release_probability": 0.0, "target": Target(faction="sinaloa.mayo")},
     "naloxone": {"target": Target(states=["OH", "WV"])},

@@ -22,6 +22,12 @@ measure                       level: key      from
 ``operation_<tally>``         national        dealer operations' tallies (investigations,
                                               arrests, pills, lb, firearms, cash)
 ``cost_usd``                  national        every intervention's ``cost_usd``
+``cartel_revenue_usd``        national        ``money/revenue_usd`` (runs with money)
+``laundered_usd``             channel: name   ``money/laundered_usd``
+``money_seized_usd``          national,       ``money/money_seized_usd``
+                              channel
+``precursor_shipped_kg``      source: country ``precursors/shipped_kg``
+``precursor_seized_kg``       national        ``precursors/seized_kg``
 ============================  ==============  ==========================================
 
 Kilograms by drug also get a ``drug = all_drugs`` row (the sum over drugs); measures with no
@@ -54,6 +60,8 @@ _MODEL_METRICS = {
     ("trafficking", "seized_kg"),
     ("distribution", "hub_throughput_kg"), ("distribution", "sold_kg"),
     ("distribution", "domestic_seized_kg"), ("dealers", "arrests"),
+    ("money", "revenue_usd"), ("money", "laundered_usd"), ("money", "money_seized_usd"),
+    ("precursors", "shipped_kg"), ("precursors", "seized_kg"),
 }
 _INTERVENTION_METRICS = {"cost_usd", *TALLIES}
 
@@ -178,6 +186,7 @@ def member_measures(path: Path, window: Window, port_field_office: Mapping[str, 
     arrests = _block(frame, "dealers", "arrests")
     parts.append(_rows("dealer_arrests", *NATIONAL, "", pd.Series([arrests["value"].sum()])))
 
+    parts += _beyond_border(frame)
     ivs = frame[frame["module"].astype(str).str.startswith(INTERVENTION_PREFIX)]
     cost = ivs[ivs["metric"] == "cost_usd"]["value"].sum()
     parts.append(_rows("cost_usd", *NATIONAL, "", pd.Series([cost])))
@@ -186,6 +195,28 @@ def member_measures(path: Path, window: Window, port_field_office: Mapping[str, 
         parts.append(_rows(f"operation_{tally}", *NATIONAL, "", pd.Series([value])))
     out = pd.concat(parts, ignore_index=True)
     return out[COLUMNS]
+
+
+def _beyond_border(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Money and precursor measures (none for members run without those modules)."""
+    parts: list[pd.DataFrame] = []
+    revenue = _block(frame, "money", "revenue_usd")
+    if len(revenue):
+        parts += _by_drug("cartel_revenue_usd", revenue, "national", None)
+        for metric in ("laundered_usd", "money_seized_usd"):
+            per = _sum_by(_block(frame, "money", metric), ["channel"])
+            parts.append(_rows(metric, "channel", per["channel"].astype(str), "",
+                               per["value"]))
+        seized = _block(frame, "money", "money_seized_usd")["value"].sum()
+        parts.append(_rows("money_seized_usd", *NATIONAL, "", pd.Series([seized])))
+    shipped = _block(frame, "precursors", "shipped_kg")
+    if len(shipped):
+        per = _sum_by(shipped, ["source"])
+        parts.append(_rows("precursor_shipped_kg", "source", per["source"].astype(str), "",
+                           per["value"]))
+        seized = _block(frame, "precursors", "seized_kg")["value"].sum()
+        parts.append(_rows("precursor_seized_kg", *NATIONAL, "", pd.Series([seized])))
+    return parts
 
 
 def member_dates(path: Path) -> tuple[date, date]:

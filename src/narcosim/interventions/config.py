@@ -209,6 +209,16 @@ class MoneyLaunderingConfig(InterventionConfig):
     kind: Literal["anti_money_laundering"] = "anti_money_laundering"
 
 
+class ChannelAMLConfig(InterventionConfig):
+    """Anti-money-laundering against one laundering channel (:mod:`narcosim.model.money`)."""
+
+    kind: Literal["aml_channel"] = "aml_channel"
+    channel: Literal["bulk_cash", "trade_based", "chinese_mlo"] = Field(
+        description="The channel acted on: 'bulk_cash' (cash smuggled south), 'trade_based' "
+                    "(goods bought with the cash) or 'chinese_mlo' (Chinese money-laundering "
+                    "organisations; FinCEN advisory FIN-2025-A003).")
+
+
 class LeaderRemovalConfig(InterventionConfig):
     """Capture of a faction's or cartel's leadership, which Mexico may release."""
 
@@ -267,8 +277,8 @@ class PreventionConfig(InterventionConfig):
 
 CONFIGS: tuple[type[InterventionConfig], ...] = (
     BorderSurgeConfig, HubTakedownConfig, DealerOperationConfig, PrecursorControlConfig,
-    PrecursorSourceControlConfig, MoneyLaunderingConfig, LeaderRemovalConfig, NaloxoneConfig,
-    TreatmentConfig, TestStripsConfig, PreventionConfig,
+    PrecursorSourceControlConfig, MoneyLaunderingConfig, ChannelAMLConfig, LeaderRemovalConfig,
+    NaloxoneConfig, TreatmentConfig, TestStripsConfig, PreventionConfig,
 )
 #: kind -> config model.
 CONFIG_BY_KIND: dict[str, type[InterventionConfig]] = {

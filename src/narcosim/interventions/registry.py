@@ -21,6 +21,7 @@ from narcosim.interventions.health import (
     TestStrips,
     TreatmentExpansion,
 )
+from narcosim.interventions.laundering import ChannelAML
 from narcosim.interventions.precursor_sources import SourceControl
 from narcosim.interventions.targets import resolve_target
 from narcosim.model.inputs import SupplyInputs
@@ -33,6 +34,7 @@ KINDS: dict[str, type[Intervention]] = {
     "precursor_control": PrecursorControl,
     "precursor_source_control": SourceControl,
     "anti_money_laundering": AntiMoneyLaundering,
+    "aml_channel": ChannelAML,
     "leader_removal": LeaderRemoval,
     "naloxone": NaloxoneDistribution,
     "treatment": TreatmentExpansion,
@@ -40,7 +42,8 @@ KINDS: dict[str, type[Intervention]] = {
     "prevention": Prevention,
 }
 ENFORCEMENT = ("border_surge", "hub_takedown", "dealer_operation", "precursor_control",
-               "precursor_source_control", "anti_money_laundering", "leader_removal")
+               "precursor_source_control", "anti_money_laundering", "aml_channel",
+               "leader_removal")
 PUBLIC_HEALTH = ("naloxone", "treatment", "test_strips", "prevention")
 
 

@@ -19,6 +19,7 @@ from narcosim.model.fitted import FittedSupply
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
+from narcosim.model.money import Money, revenue_by_year, revenue_vs_published
 from narcosim.model.people import DEATH_KEYS, People
 from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
@@ -32,7 +33,7 @@ DEFAULT_END = "2026-12-31"
 #: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
 DEFAULT_SCALE = 100
 MODULE_NAMES: tuple[str, ...] = ("precursors", "production", "trafficking", "distribution",
-                                 "dealers", "people")
+                                 "dealers", "money", "people")
 
 
 def load_inputs(
@@ -88,9 +89,10 @@ def build_sim(
         people: Whether to include the people (overdose) module.
         interventions: Intervention modules; they step first, so their levers act the same
             week.
-        chain: Whether to include the precursor chain (:mod:`narcosim.model.precursors`);
-            without it production runs as if precursors never ran short (the chain's status
-            quo gives the same results, which tests check by building both).
+        chain: Whether to include the precursor chain (:mod:`narcosim.model.precursors`)
+            and the money accounts (:mod:`narcosim.model.money`); without them production
+            runs as if precursors never ran short (the chain's status quo gives the same
+            results, which tests check by building both) and no money is booked.
 
     Raises:
         ParameterError: Unknown module or parameter, bad value, or scale below 1.
@@ -110,6 +112,7 @@ def build_sim(
         Trafficking(inputs, pars.get("trafficking")),
         Distribution(inputs, pars.get("distribution")),
         Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
+        *([Money(inputs, pars.get("money"))] if chain else []),
     ]
     if people:
         # the packaged fit is the people specs' defaults (model/people_params.py): no merge
@@ -182,6 +185,20 @@ def summarize(sim: Sim) -> dict[str, Any]:
         "states_with_presence": {c: int((presence[i] > 0).sum()) for i, c in enumerate(cartels)},
         "mass_balance_max_imbalance": float(np.nanmax(r["ledger"]["imbalance"])),
         **_deaths_summary(sim),
+        **_beyond_border_summary(sim),
+    }
+
+
+def _beyond_border_summary(sim: Sim) -> dict[str, Any]:
+    """Precursor and money ledgers, and cartel revenue beside the published estimates."""
+    if "money" not in sim.modules or "precursors" not in sim.modules:
+        return {}
+    r = sim.results
+    return {
+        "precursor_balance_max_imbalance": float(np.nanmax(r["precursors"]["imbalance"])),
+        "money_balance_max_imbalance": float(np.nanmax(r["money"]["imbalance"])),
+        "cartel_revenue_usd_by_year": revenue_by_year(sim),
+        "cartel_revenue_vs_published": revenue_vs_published(sim),
     }
 
 

@@ -158,14 +158,15 @@ class Precursors(Module):
         #: Lever (set by source-control interventions each step, reset after): share of each
         #: country's shipments of each drug's precursors that gets through, (sources, drugs).
         self.source_open = np.ones((len(SOURCES), len(SUPPLY_DRUGS)))
-
-    def init_pre(self, sim: Sim) -> None:
-        """Check the route shares, allocate the stocks and declare the results."""
         routes = np.asarray(self.pars.fentanyl_routes, dtype=float)
         if routes.shape != (3,) or abs(routes.sum() - 1.0) > 1e-9:
             raise ParameterError("parameter 'fentanyl_routes' of module 'precursors' must be "
                                  f"three shares (ANPP, NPP, 4-AP) summing to 1, got "
                                  f"{routes.tolist()}")
+
+    def init_pre(self, sim: Sim) -> None:
+        """Allocate the stocks and declare the results."""
+        routes = np.asarray(self.pars.fentanyl_routes, dtype=float)
         p2p = float(self.pars.p2p_share)
         #: Share of each drug's output made via each precursor class.
         self.route_share = np.array([*routes, p2p, 1.0 - p2p])
@@ -258,7 +259,7 @@ class Precursors(Module):
         np.add.at(lost, self.drug_of, self.route_share * short)
         self.capacity = np.clip(1.0 - lost, 0.0, 1.0)
         prod = self.sim.modules["production"]
-        prod.precursor_factor *= self.capacity[None, :]
+        prod.levers.scale("precursor_factor", self.capacity[None, :])
 
     def update_results(self) -> None:
         """Take the precursor production used out of stock; record the chain and its ledger."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from narcosim.interventions.config import (
     BorderSurgeConfig,
+    ChannelAMLConfig,
     DealerOperationConfig,
     HubTakedownConfig,
     LeaderRemovalConfig,
@@ -33,7 +34,7 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 #: Any one intervention, chosen by its ``kind``.
 AnyIntervention = Annotated[
     BorderSurgeConfig | HubTakedownConfig | DealerOperationConfig | PrecursorControlConfig
-    | PrecursorSourceControlConfig | MoneyLaunderingConfig | LeaderRemovalConfig
+    | PrecursorSourceControlConfig | MoneyLaunderingConfig | ChannelAMLConfig | LeaderRemovalConfig
     | NaloxoneConfig | TreatmentConfig | TestStripsConfig | PreventionConfig,
     Field(discriminator="kind"),
 ]

@@ -31,6 +31,7 @@ from narcosim.interventions.registry import KINDS
 from narcosim.interventions.targets import resolve_target
 from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
+from narcosim.model.money import Money
 from narcosim.model.people import People
 from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
@@ -50,7 +51,7 @@ from narcosim.scenario.refs import WorldRefs
 #: Modules whose parameters ``[parameters.<module>]`` may override (as in the builder).
 MODULE_CLASSES: dict[str, type[Module]] = {
     "precursors": Precursors, "production": Production, "trafficking": Trafficking,
-    "distribution": Distribution, "dealers": Dealers, "people": People,
+    "distribution": Distribution, "dealers": Dealers, "money": Money, "people": People,
 }
 TARGET_LISTS = ("ports", "field_offices", "hubs", "states", "cities")
 _TYPE_WORDS = {
