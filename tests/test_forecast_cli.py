@@ -51,3 +51,17 @@ def test_bad_horizons_are_one_line_exit_2(atlas_store: Path, tmp_path: Path) -> 
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], proc.stderr
         assert not (tmp_path / "f.csv").exists()
+
+
+def test_out_under_a_file_or_at_a_folder_is_one_line_exit_2(atlas_store: Path,
+                                                            tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    for out, needle in ((blocker / "f.csv", "is a file, not a folder"),
+                        (tmp_path, "is a folder")):
+        proc = _cli("forecast", "--horizons", "1", "--out", str(out), "--store",
+                    str(atlas_store))
+        assert proc.returncode == 2, proc.stdout
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

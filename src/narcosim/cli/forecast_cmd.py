@@ -51,6 +51,11 @@ def forecast_command(
     if not steps or min(steps) < 1 or max(steps) > 10:
         raise ParameterError(f"--horizons must be 1 to 10 years, got {horizons!r}")
     check_count("--scale", scale, 1, MAX_SCALE)
+    for parent in (out.parent, *out.parent.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ParameterError(f"--out {out}: {parent} is a file, not a folder")
+    if out.is_dir():
+        raise ParameterError(f"--out {out}: is a folder; give a .csv file name")
     atlas = Atlas.open(store)
     years = death_years(atlas)
     origin = years[-1]
@@ -72,6 +77,7 @@ def forecast_command(
                 rows.append({"drug": drug, "location": loc, "year": origin + h, "horizon": h,
                              **dict(zip(cols, np.asarray(q[j]).tolist(), strict=True))})
     frame = pd.DataFrame(rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     frame.to_csv(tmp, index=False)
     os.replace(tmp, out)
