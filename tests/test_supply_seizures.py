@@ -79,7 +79,7 @@ def test_field_office_shares_of_port_fentanyl_within_10_points(runs, cbp, seed: 
     sim = runs[seed]
     _, ofo = cbp
     offices = _offices(sim)
-    ofo_kg = sim.results["trafficking"]["seized_kg"][:, 0, :, 0]  # fentanyl, OFO
+    ofo_kg = sim.results["trafficking"].sel("seized_kg", drug="fentanyl", component="OFO")
     fys = _fiscal_years(sim)
     gaps = {}
     for fy in FISCAL_YEARS:

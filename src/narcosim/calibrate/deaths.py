@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from narcosim.atlas.store import Atlas
+from narcosim.core.axes import Axes
 from narcosim.core.sim import Sim
 from narcosim.core.time import Timeline
 from narcosim.errors import ParameterError
@@ -259,6 +260,10 @@ def annual_basis(sim: Sim, population: np.ndarray, first_year: int,
     return np.concatenate([per_year, other], axis=0)
 
 
+#: The axes of the calibration basis of annual deaths.
+BASIS = Axes("coefficient", "key", "year", "state")
+
+
 def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
     """Non-negative coefficients minimising squared relative national errors plus 1 - R².
 
@@ -277,7 +282,7 @@ def solve_linear(basis: np.ndarray, targets: DeathTargets) -> np.ndarray:
 
     rows, rhs = [], []
     for d, drug in enumerate(targets.drugs):
-        nat = basis[:, BASIS_KEYS.index(drug)].sum(axis=2)  # (coeffs, years)
+        nat = BASIS.drop("key").sum(BASIS.take(basis, key=BASIS_KEYS.index(drug)), "state")
         cdc = targets.national[d]
         ok = np.isfinite(cdc)
         w = 2.0 / (cdc[ok] * np.sqrt(ok.sum()))

@@ -30,6 +30,7 @@ import numpy as np
 
 from narcosim.analysis.scoring import QUANTILES
 from narcosim.calibrate.deaths import annual_deaths, people_sim, record_market
+from narcosim.core.axes import Axes
 from narcosim.core.random import Stream
 from narcosim.model.inputs import SupplyInputs
 
@@ -109,6 +110,12 @@ def forecast_rng_for(seed: int, origin: int, drug: str) -> StreamFactory:
     return rng
 
 
+#: The axes of the damping runs' expected deaths of one drug.
+SIMS = Axes("year", "state", "damping")
+#: The run whose history the in-sample errors are measured on: the first damping's.
+FIRST_DAMPING = 0
+
+
 def damping_runs(inputs: SupplyInputs, pars: dict[str, float], dampings: Sequence[float],
                  years: Sequence[int], seed: int, scale: int) -> np.ndarray:
     """Expected deaths per (drug, year, state, damping): one run per supply-trend damping."""
@@ -140,15 +147,18 @@ def model_quantiles(sims: np.ndarray, nat_hist: np.ndarray, state_hist: np.ndarr
         levels)).
     """
     n_fit = len(nat_hist)
-    sim_nat = sims.sum(axis=1)  # (years, dampings)
-    sigma_fit = log_rms(sim_nat[:n_fit, 0], nat_hist)
-    sigma_state = log_rms(sims[:n_fit, :, 0], state_hist)
+    history = slice(None, n_fit)
+    sim_nat = SIMS.sum(sims, "state")
+    nat = SIMS.drop("state")
+    sigma_fit = log_rms(nat.take(sim_nat, year=history, damping=FIRST_DAMPING), nat_hist)
+    sigma_state = log_rms(SIMS.take(sims, year=history, damping=FIRST_DAMPING), state_hist)
     walk = walk_sd(nat_hist)
-    g_nat = growth_rms(sim_nat[:n_fit, 0], nat_hist)
-    g_state = growth_rms(sims[:n_fit, :, 0], state_hist)
+    g_nat = growth_rms(nat.take(sim_nat, year=history, damping=FIRST_DAMPING), nat_hist)
+    g_state = growth_rms(SIMS.take(sims, year=history, damping=FIRST_DAMPING), state_hist)
+    ahead, origin = slice(n_fit, None), n_fit - 1
     with np.errstate(divide="ignore", invalid="ignore"):  # no deaths at T: no growth
-        growth_nat = sim_nat[n_fit:] / sim_nat[n_fit - 1]  # (horizons, dampings)
-        growth_state = sims[n_fit:] / sims[n_fit - 1]  # (horizons, states, dampings)
+        growth_nat = nat.take(sim_nat, year=ahead) / nat.take(sim_nat, year=origin)
+        growth_state = SIMS.take(sims, year=ahead) / SIMS.take(sims, year=origin)
     out = {}
     for name, nat_mean, state_mean, s_nat, s_state in (
             (MODEL, nat_hist[-1] * growth_nat, state_hist[-1][None, :, None] * growth_state,

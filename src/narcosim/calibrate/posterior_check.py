@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from narcosim.calibrate.deaths import DeathTargets
+from narcosim.core.axes import Axes
 from narcosim.core.random import Stream
 
 #: Replicate discrepancy draws per particle.
@@ -93,6 +94,10 @@ def _bands(sim: np.ndarray, obs: np.ndarray, weights: np.ndarray, w_rep: np.ndar
     return sigma, band, params
 
 
+#: The axes of the particles' expected deaths by state.
+PARTICLE_STATES = Axes("particle", "drug", "year", "state")
+
+
 def predictive_check(states: np.ndarray, weights: np.ndarray, targets: DeathTargets, *,
                      seed: int = 1, replicates: int = REPLICATES) -> dict[str, Any]:
     """The check's shares and bands.
@@ -109,7 +114,7 @@ def predictive_check(states: np.ndarray, weights: np.ndarray, targets: DeathTarg
         ``national`` and ``states`` shares inside the predictive band, the same
         ``..._parameters_only``, the counts, and the national bands per drug and year.
     """
-    national = states.sum(axis=3)  # (P, D, Y)
+    national = PARTICLE_STATES.sum(states, "state")
     rng = Stream(STREAM, int(seed)).generator(0)
     w_rep = np.repeat(np.asarray(weights, float) / replicates, replicates)
     out: dict[str, Any] = {"band": list(BAND), "replicates": replicates}

@@ -19,6 +19,10 @@ import numpy as np
 import pandas as pd
 
 from narcosim.calibrate.deaths import DeathTargets
+from narcosim.core.axes import Axes
+
+#: The axes of the CDC targets by state and nationally (:class:`DeathTargets`).
+BY_STATE, NATIONAL = Axes("drug", "year", "state"), Axes("drug", "year")
 
 BASELINES: tuple[str, ...] = ("population share", "2015 share", "persistence")
 
@@ -47,9 +51,10 @@ def baseline_counts(targets: DeathTargets, population: np.ndarray,
     share_pop = pop / pop.sum(axis=1, keepdims=True)
     nat = targets.national[:, :, None]
     first = first or targets
-    base = first.states[:, 0, :].copy()
+    base = BY_STATE.take(first.states, year=0).copy()  # the first year's, (drug, state)
     # states CDC withheld in the first year share the national remainder by population
-    rest = np.clip(first.national[:, 0] - np.nansum(base, axis=1), 0.0, None)
+    by_state = np.nansum(base, axis=BY_STATE.drop("year").of("state"))
+    rest = np.clip(NATIONAL.take(first.national, year=0) - by_state, 0.0, None)
     missing = ~np.isfinite(base)
     pop_missing = np.where(missing, pop[0][None, :], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from narcosim.core.axes import Axes
 from narcosim.core.time import Timeline
 
 
@@ -92,6 +93,24 @@ class Results(Mapping[str, np.ndarray]):
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self._arrays[name]
+
+    def axes(self, name: str) -> Axes:
+        """The named axes of a metric's array: ``step``, then its dimensions."""
+        return Axes("step", *(dim for dim, _ in self.specs[name].dims))
+
+    def sel(self, name: str, **labels: Any) -> np.ndarray:
+        """The metric at coordinate labels, e.g. ``sel("seized_kg", drug="fentanyl")``.
+
+        Raises:
+            KeyError: No such dimension or label.
+        """
+        coords = dict(self.specs[name].dims)
+        at = {}
+        for dim, label in labels.items():
+            if dim not in coords or label not in coords[dim]:
+                raise KeyError(f"result {name!r} has no {dim} {label!r}")
+            at[dim] = coords[dim].index(label)
+        return self.axes(name).take(self._arrays[name], **at)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._arrays)

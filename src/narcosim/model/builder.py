@@ -141,7 +141,8 @@ def build_default_sim(
 
 def seizures_by_fiscal_year(sim: Sim) -> dict[str, dict[int, float]]:
     """Simulated southwest-border seizures, kg per drug and (complete) fiscal year."""
-    seized = sim.results["trafficking"]["seized_kg"].sum(axis=(2, 3))  # (steps, drugs)
+    traf = sim.results["trafficking"]
+    seized = traf.axes("seized_kg").sum(traf["seized_kg"], "field_office", "component")
     fys = sim.timeline.fiscal_years
     first_full = int(fys[0]) + (1 if sim.timeline.months[0] != 10 else 0)
     keep = [int(fy) for fy in np.unique(fys) if first_full <= fy < int(fys[-1])]
@@ -208,7 +209,8 @@ def _deaths_summary(sim: Sim) -> dict[str, Any]:
         return {}
     out: dict[str, Any] = {}
     for metric in ("deaths", "expected_deaths"):
-        arr = sim.results["people"][metric].sum(axis=2)  # (steps, drugs)
+        people = sim.results["people"]
+        arr = people.axes(metric).sum(people[metric], "state")
         out[f"{metric}_by_year"] = _by_year(sim, arr, DEATH_KEYS)
     return out
 

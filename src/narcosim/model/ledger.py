@@ -21,6 +21,9 @@ ACCOUNTS: tuple[str, ...] = (
     "seized_domestic",
 )
 
+#: Where the produced account stands; every account after it is where the product went.
+PRODUCED = ACCOUNTS.index("produced")
+
 
 class Ledger(Module):
     """Cumulative accounts per drug and the relative imbalance each step."""
@@ -55,7 +58,7 @@ class Ledger(Module):
         acc = self.accounts()
         ti = self.sim.ti
         self.results["account_kg"][ti] = acc
-        produced = acc[:, 0]
-        gap = np.abs(produced - acc[:, 1:].sum(axis=1))
+        produced = acc[:, PRODUCED]
+        gap = np.abs(produced - acc[:, PRODUCED + 1:].sum(axis=1))
         self.results["imbalance"][ti] = np.divide(gap, produced, out=np.zeros_like(gap),
                                                   where=produced > 0)

@@ -57,7 +57,8 @@ GROUPS: tuple[str, ...] = ("opioid", "methamphetamine_only", "cocaine_only")
 #: Components of the overdose hazard; each is linear in one coefficient (see coefficients()).
 COMPONENTS: tuple[str, ...] = ("opioid", "fentanyl_opioid", "methamphetamine", "cocaine",
                                "fentanyl_adulterant")
-FENTANYL_COMPONENTS = [1, 4]
+#: The components carrying fentanyl's hazard (test strips cut them).
+FENTANYL_COMPONENTS = [COMPONENTS.index("fentanyl_opioid"), COMPONENTS.index("fentanyl_adulterant")]
 #: Availability at which the stimulant hazards equal od_meth and od_cocaine (kg per 100,000
 #: people per week): normalising constants, not behaviour.
 STIMULANT_REFERENCE = {"methamphetamine": 1.0, "cocaine": 0.3}
@@ -164,7 +165,7 @@ class People(Module):
         self.levers = Levers(self, self.lever_specs)
         self.s_programme_reversal = self.stream("programme_reversal")
         self.s_programme_treatment = self.stream("programme_treatment")
-        self._buffers = [np.empty(0), np.empty(0), np.empty(0)]  # overdose, care, detail
+        self._buffers = {name: np.empty(0) for name in ("overdose", "care", "detail")}
         self._care_cache: tuple[tuple[Any, ...], tuple[tuple[float, ...], int]] | None = None
         self._lethal_cache: dict[float, float] = {}
         self.died = np.zeros(0, dtype=np.int64)
@@ -303,7 +304,7 @@ class People(Module):
         return comp.reshape(len(COMPONENTS), -1) * dt_weeks
 
     # ------------------------------------------------------------------ step
-    def _raw_uniforms(self, stream: Stream, ti: int, buffer: int, key: int = 0,
+    def _raw_uniforms(self, stream: Stream, ti: int, buffer: str, key: int = 0,
                       n: int | None = None) -> np.ndarray:
         """The first ``n`` (default: all slots) uniforms of ``stream`` at ``(ti, key)``, unshifted.
 
@@ -321,7 +322,7 @@ class People(Module):
         """``stream.random(ti, slots, key)`` for ascending ``slots``, through the buffer."""
         if slots.size == 0:
             return stream.random(ti, slots, key)
-        raw = self._raw_uniforms(stream, ti, 2, key, int(slots[-1]) + 1)
+        raw = self._raw_uniforms(stream, ti, "detail", key, int(slots[-1]) + 1)
         return raw[slots] + _HALF_ULP
 
     def _care_rates(self) -> tuple[tuple[float, ...], int]:
@@ -385,8 +386,8 @@ class People(Module):
         np.negative(np.expm1(-h_cell), out=p_cell[0])
         np.negative(np.expm1(-(h_cell * p.tolerance_loss_multiplier)), out=p_cell[1])
         fent_cell = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)
-        u_od = self._raw_uniforms(self.s_overdose, ti, 0)
-        u_care = self._raw_uniforms(self.s_care, ti, 1)
+        u_od = self._raw_uniforms(self.s_overdose, ti, "overdose")
+        u_care = self._raw_uniforms(self.s_care, ti, "care")
         rates, tol_weeks = self._care_rates()
         # numpy compares a float32 array with a Python float in float32 (NEP 50)
         thresholds = np.array([self.meth_among_oud(year), p.cocaine_among_oud,

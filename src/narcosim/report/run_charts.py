@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from narcosim.core.axes import Axes
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.report.maps import choropleth, drug_label, map_values
@@ -36,10 +37,14 @@ def _floats(values: np.ndarray | pd.Series) -> list[float | None]:
     """Plain floats for figure data (None for NaN), so the page carries readable numbers."""
     return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
 
+#: The axes of the report's annual sums and bands (ReportData.annual, .bands).
+MEMBERS = Axes("member", "drug", "year", "state")
+
 
 def national_series(data: ReportData, metric: str) -> np.ndarray:
     """Simulated national deaths (members' mean of the sum over states): (drugs, years)."""
-    return data.annual[metric].sum(axis=3).mean(axis=0)
+    national = MEMBERS.sum(data.annual[metric], "state")
+    return national.mean(axis=MEMBERS.drop("state").of("member"))
 
 
 def national_band(data: ReportData, metric: str = "expected_deaths") -> np.ndarray | None:
@@ -50,7 +55,7 @@ def national_band(data: ReportData, metric: str = "expected_deaths") -> np.ndarr
     """
     if data.bands is None:
         return None
-    national = data.bands[metric].sum(axis=3)  # (members, drugs, years)
+    national = MEMBERS.sum(data.bands[metric], "state")
     return np.quantile(national, list(BAND), axis=0)
 
 
