@@ -52,7 +52,8 @@ def _list_builtins(as_json: bool) -> None:
         print_json({"scenarios": rows, "aliases": {"default": "status_quo"}})
         return
     table = Table(title="Built-in scenarios (narcosim run NAME)")
-    for column in ("name", "title", "interventions"):
+    table.add_column("name", no_wrap=True)  # what users type: never folded
+    for column in ("title", "interventions"):
         table.add_column(column, overflow="fold")
     table.add_column("description", overflow="fold")
     for row in rows:

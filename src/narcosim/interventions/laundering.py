@@ -52,6 +52,7 @@ class ChannelAML(Intervention):
         """Seize more on the channel and cut its capacity, for the operators hit."""
         money = self.module("money")
         k = self.config.intensity
-        money.extra_seizure[self.hit, self.channel] += self.pars.added_seizure * k
-        money.capacity_factor[self.hit, self.channel] *= max(
-            0.0, 1.0 - self.pars.capacity_cut * k)
+        where = (self.hit, self.channel)
+        money.levers.add("extra_seizure", self.pars.added_seizure * k, where=where, cap=1.0)
+        money.levers.scale("capacity_factor", max(0.0, 1.0 - self.pars.capacity_cut * k),
+                           where=where)

@@ -47,5 +47,6 @@ class SourceControl(Intervention):
     def apply(self) -> None:
         """Let through only the unblocked share of the source's shipments."""
         chain = self.module("precursors")
-        chain.source_open[self.source, self.drugs] *= max(
-            0.0, 1.0 - self.pars.efficacy * self.config.intensity)
+        chain.levers.scale("source_open", max(0.0, 1.0 - self.pars.efficacy
+                                              * self.config.intensity),
+                           where=(self.source, self.drugs))

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
@@ -61,6 +62,12 @@ class Money(Module):
     """
 
     name = "money"
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("capacity_factor", "scale", 0.0, 1.0, 1.0,
+              doc="Multiplier on each operator's weekly capacity per channel (AML)."),
+        Lever("extra_seizure", "add", 0.0, 1.0, 0.0,
+              doc="Added seizure share per operator and channel (AML)."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         _price("fentanyl_price", 30_000.0, 10_000.0, 80_000.0,
                source="guess: US wholesale dollars per kg of fentanyl product; the DEA put it "
@@ -129,6 +136,7 @@ class Money(Module):
         #: operator's capacity factor and added seizure share per channel.
         self.capacity_factor = np.ones((n_ops, n_c))
         self.extra_seizure = np.zeros((n_ops, n_c))
+        self.levers = Levers(self, self.lever_specs)
         self._check_channels()
 
     def _check_channels(self) -> None:
@@ -224,8 +232,7 @@ class Money(Module):
         gap = np.abs(acc[:, 0] - acc[:, 1:].sum(axis=1))
         scale = t["revenue"] + t["costs"]
         r["imbalance"][ti] = np.divide(gap, scale, out=np.zeros_like(gap), where=scale > 0)
-        self.capacity_factor[:] = 1.0
-        self.extra_seizure[:] = 0.0
+        self.levers.reset()
 
 
 #: Published estimates of what the Mexican cartels earn from US drug sales, to set the model's

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
@@ -70,6 +71,11 @@ class Precursors(Module):
     """
 
     name = "precursors"
+    lever_specs: ClassVar[tuple[Lever, ...]] = (
+        Lever("source_open", "scale", 0.0, 1.0, 1.0,
+              doc="Share of each supplier country's usual shipments of each drug's "
+                  "precursors let through (precursor source control)."),
+    )
     param_specs: ClassVar[list[ParamSpec]] = [
         ParamSpec("fentanyl_routes", [0.2, 0.3, 0.5], "", 0.0, 1.0, kind="array",
                   source="guess: shares of fentanyl made via ANPP, NPP and 4-AP; NPP and ANPP "
@@ -158,6 +164,7 @@ class Precursors(Module):
         #: Lever (set by source-control interventions each step, reset after): share of each
         #: country's shipments of each drug's precursors that gets through, (sources, drugs).
         self.source_open = np.ones((len(SOURCES), len(SUPPLY_DRUGS)))
+        self.levers = Levers(self, self.lever_specs)
         routes = np.asarray(self.pars.fentanyl_routes, dtype=float)
         if routes.shape != (3,) or abs(routes.sum() - 1.0) > 1e-9:
             raise ParameterError("parameter 'fentanyl_routes' of module 'precursors' must be "
@@ -282,4 +289,4 @@ class Precursors(Module):
         inflow = acc[:, 0] + acc[:, 1]
         gap = np.abs(inflow - acc[:, 2:].sum(axis=1))
         r["imbalance"][ti] = np.divide(gap, inflow, out=np.zeros_like(gap), where=inflow > 0)
-        self.source_open[:] = 1.0
+        self.levers.reset()
