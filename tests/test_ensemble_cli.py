@@ -55,7 +55,7 @@ def assert_one_line_error(code, err, *fragments):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--runs", "0"], ["--runs 0", ">= 1"]),
+    (["--runs", "0"], ["--runs 0", "from 1 to 10,000"]),
     (["--runs", "-3"], ["--runs -3"]),
     (["--workers", "0"], ["--workers 0", ">= 1"]),
     (["--backend", "slurm"], ["--backend 'slurm'", "local, dask"]),
@@ -66,8 +66,8 @@ def assert_one_line_error(code, err, *fragments):
     (["--backend", "dask", "--scheduler", "http://127.0.0.1:8786"], ["tcp://HOST:PORT"]),
     (["--backend", "dask", "--scheduler", "127.0.0.1"], ["tcp://HOST:PORT"]),
     (["--backend", "dask", "--scheduler", "PORT"], ["cannot connect to 127.0.0.1:"]),
-    (["--end", "2016-13-01"], ["'2016-13-01'", "ISO date"]),
-    (["--end", "2014-01-01"], ["before its start"]),
+    (["--end", "2016-13-01"], ["'2016-13-01'", "not a date (write YYYY-MM-DD)"]),
+    (["--end", "2014-01-01"], ["--end 2014-01-01: before the start"]),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(args, fragments, tmp_path, atlas_store, capsys):
     args = [f"127.0.0.1:{free_port()}" if a == "PORT" else a for a in args]
