@@ -22,7 +22,7 @@ from narcosim.analysis.sensitivity_run import SensitivityResult, run_sensitivity
 from narcosim.atlas.store import default_store_path
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
-from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
+from narcosim.cli.output import JsonOption, ResumeEtaColumn, check_top, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_START
 from narcosim.run.backends import BACKENDS
 
@@ -32,8 +32,8 @@ _err = Console(stderr=True, highlight=False)
 TOP = 5
 
 
-def summary_table(result: SensitivityResult) -> Table:
-    """The most influential parameters of each output."""
+def summary_table(result: SensitivityResult, top: int = TOP) -> Table:
+    """The most influential parameters of each output (the first ``top``; 0: all)."""
     sobol = result.meta["method"] == "sobol"
     key = "ST" if sobol else "mu_star"
     table = Table(title=f"Most influential parameters ({'total-order ST' if sobol else 'mu*'}"
@@ -46,7 +46,8 @@ def summary_table(result: SensitivityResult) -> Table:
         if rows["note"].iloc[0]:
             table.add_row(str(output), "", f"n/a: {rows['note'].iloc[0]}", "", "")
             continue
-        for _, r in rows.sort_values("rank").head(TOP).iterrows():
+        ranked = rows.sort_values("rank")
+        for _, r in (ranked if top == 0 else ranked.head(top)).iterrows():
             table.add_row(str(output), str(int(r["rank"])), str(r["param"]),
                           f"{r[key]:.3g}", f"{r[key + '_conf']:.2g}")
     return table
@@ -95,6 +96,9 @@ def sensitivity_command(
         "--store", help="Atlas store (default: the per-user data folder).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an analysis with other settings in --out.")] = False,
+    top: Annotated[int, typer.Option(
+        "--top", help="Parameters listed per output, most influential first (0: all).")
+    ] = TOP,
     as_json: JsonOption = False,
 ) -> None:
     """Which parameters matter: deaths by drug, and each lever's deaths averted and cost.
@@ -104,6 +108,7 @@ def sensitivity_command(
     sensitivity.json and sensitivity.html in --out; each sample is saved as it finishes, so
     a rerun resumes.
     """
+    check_top(top)
     store_path = (store if store is not None else default_store_path()).resolve()
     year_list = int_list(years, "--years") if years else ()
     command = ["narcosim", "sensitivity", "--method", method, "--n", str(n), "--seed",
@@ -148,7 +153,7 @@ def sensitivity_command(
                               "samples": str(out / "samples.parquet")},
                     "indices": pd.read_csv(out / "indices.csv").to_dict(orient="records")})
         return
-    _out.print(summary_table(result))
+    _out.print(summary_table(result, top))
     _out.print(f"{meta['method']} over {len(result.evaluation.x[0])} parameters, "
                f"{meta['rows']} samples (seed {seed}, scale 1:{scale}): ran {meta['ran']}, "
                f"{meta['skipped']} already done, in {meta['wall_seconds']} s", soft_wrap=True)
