@@ -37,6 +37,7 @@ from narcosim.analysis.effects import MIN_MEMBERS
 from narcosim.atlas.store import Atlas
 from narcosim.errors import StoreError
 from narcosim.report.compare_sections import arm_titles, assumptions_section, decisions_section
+from narcosim.report.compare_time import time_section
 from narcosim.report.maps import drug_label
 from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.rounding import fmt_interval, fmt_money, fmt_number, round_sig
@@ -268,7 +269,8 @@ def _enforcement(data: dict[str, Any], titles: dict[str, str]) -> str:
 
 
 def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson: str,
-                          members: pd.DataFrame, population: pd.DataFrame) -> str:
+                          members: pd.DataFrame, population: pd.DataFrame,
+                          out_dir: Path | None = None) -> str:
     """Render the comparison page.
 
     Args:
@@ -277,6 +279,8 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
         topojson: The ``usa_110m`` TopoJSON text for the maps.
         members: ``comparison_members.parquet``'s rows (the cost-effectiveness plane).
         population: The atlas ``population`` table (per-capita maps).
+        out_dir: The comparison folder, whose members' results give the sections over time
+            and by organisation (left out when None).
 
     Returns:
         The HTML text.
@@ -306,7 +310,7 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
     n = int(data["n_runs"])
     small = (f" With {n} members, fewer than {MIN_MEMBERS}, no interval is printed (\"n too "
              "small\"): rerun with more --runs." if n < MIN_MEMBERS else "")
-    return page_head(title, _CSS, geo) + f"""<h1>{_e(title)}</h1>
+    return page_head(title, _CSS, geo) + f"""<main><h1>{_e(title)}</h1>
 {_opening(data, titles)}
 {_header(data, titles)}
 <h2>Headline</h2>
@@ -322,6 +326,7 @@ lever's range (see Assumptions); cost per death averted is mean extra cost / mea
 deaths averted, n/a where none are averted.</p>
 {_headline(data, titles)}
 {_figure(deaths, "deaths-averted-chart")}
+{time_section(out_dir, data, titles, _figure) if out_dir is not None else ""}
 {decisions_section(data, members, _figure)}
 <h2>Deaths averted by state</h2>
 <p class="note">Expected deaths averted per 100,000 residents, all drugs, mean over members; one
@@ -337,7 +342,7 @@ and a kilogram of methamphetamine are not alike); a rise is flow displaced there
 {_gained(data, titles)}
 <h2>Seizures, arrests and operations</h2>
 {_enforcement(data, titles)}
-{assumptions_section(data)}
+{assumptions_section(data)}</main>
 <script type="application/json" id="{DATA_ID}">{numbers}</script>
 </body>
 </html>
@@ -368,7 +373,7 @@ def write_compare_report(out_dir: Path, data: dict[str, Any], summary: pd.DataFr
         except (OSError, ValueError) as error:
             raise StoreError(f"cannot read {Path(out_dir) / MEMBERS_PARQUET}: {error}") from None
     page = render_compare_report(data, summary, usa_topojson(atlas), members,
-                                 atlas.table("population"))
+                                 atlas.table("population"), out_dir=Path(out_dir))
     target = Path(out_dir) / COMPARE_HTML
     tmp = target.with_name(f".{COMPARE_HTML}.tmp-{os.getpid()}")
     try:
