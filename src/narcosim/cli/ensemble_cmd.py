@@ -172,7 +172,7 @@ def ensemble_command(
                       else str(result.bands.annual),
                       "report": None if report is None else str(report)}})
         return
-    _out.print(f"ensemble {name!r}: {runs} runs (seed {seed}, scale 1:{scale}, "
+    _out.print(f"ensemble of {info.name} ({name}): {runs} runs (seed {seed}, scale 1:{scale}, "
                f"{start} to {end}) on {backend}: ran {ran}"
                f"{f' ({mean_s:.1f} s each)' if ran else ''}, {skipped} already done, "
                f"in {result.wall_seconds:.1f} s", soft_wrap=True)

@@ -125,8 +125,8 @@ def run_command(
                     "summary": outcome.summary})
         return
     print_summary(outcome.summary, _out)
-    _out.print(f"narcosim {narcosim.__version__}: scenario {name!r}, seed {seed}, scale "
-               f"1:{scale}, {timeline.n_steps} weeks ({timeline.dates[0]} to "
+    _out.print(f"narcosim {narcosim.__version__}: scenario {info.name} ({name}), seed {seed}, "
+               f"scale 1:{scale}, {timeline.n_steps} weeks ({timeline.dates[0]} to "
                f"{timeline.dates[-1]}) in {seconds:.1f} s "
                f"({timeline.n_steps / max(seconds, 1e-9):,.0f} weeks/s)", soft_wrap=True)
     _out.print(f"wrote run folder {outcome.path}", soft_wrap=True)
