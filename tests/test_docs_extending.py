@@ -1,8 +1,9 @@
 """docs/extending.md runs as written: a new module and a new lever, built into a scenario.
 
 Its ```python blocks run in order in one namespace, with ``NARCOSIM_HOME`` pointing at the
-session's imported store; the page's own asserts check what it claims (the ramped programme
-averts fewer deaths than the full one and more than none).
+session's imported store and lever checking on (``NARCOSIM_CHECK_LEVERS=1``: a write
+outside the lever protocol raises); the page's own asserts check what it claims (the
+ramped programme averts fewer deaths than the full one and more than none).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from narcosim.atlas.store import HOME_ENV
+from narcosim.core.levers import CHECK_ENV
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 BLOCK = re.compile(r"```python\n(.*?)```", flags=re.S)
@@ -22,6 +24,7 @@ def test_extending_page_runs_and_its_asserts_hold(atlas_store: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv(HOME_ENV, str(atlas_store.parent))
+    monkeypatch.setenv(CHECK_ENV, "1")  # a write outside the lever protocol raises
     blocks = BLOCK.findall(PAGE.read_text(encoding="utf-8"))
     assert len(blocks) == 2
     namespace: dict = {"__name__": "docs_extending"}
