@@ -7,10 +7,14 @@ guard fails any test that resolves or connects to anything but 127.0.0.1.
 
 from __future__ import annotations
 
+import email.message
 import hashlib
+import io
 import json
 import shutil
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from narcosim.atlas.download import (
     download_atlas,
     download_releases,
 )
-from narcosim.atlas.integrity import IntegrityError
+from narcosim.atlas.integrity import HttpsOnlyRedirects, IntegrityError, check_secure
 from narcosim.atlas.publishers import BY_KEY, RELEASES, resolve_url
 from narcosim.atlas.store import Atlas
 from narcosim.cli import main
@@ -397,3 +401,19 @@ def test_a_tampered_pinned_download_is_refused_even_with_a_fallback(
     assert "is not the pinned 51eb58b2d8c7" in err
     assert not (tmp_path / RELEASES_DIR / BY_KEY["cartels_trends"].filename).exists()
     assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_a_redirect_from_https_to_http_is_refused() -> None:
+    handler = HttpsOnlyRedirects()
+    request = urllib.request.Request("https://data.cdc.gov/api/views/x/rows.csv")
+    headers = email.message.Message()
+    with pytest.raises(urllib.error.URLError, match="redirected to plain HTTP"):
+        handler.redirect_request(request, io.BytesIO(), 302, "Found", headers,
+                                 "http://data.cdc.gov/api/views/x/rows.csv")
+    followed = handler.redirect_request(request, io.BytesIO(), 302, "Found", headers,
+                                        "https://mirror.example/rows.csv")
+    assert followed is not None and followed.full_url == "https://mirror.example/rows.csv"
+    check_secure("https://127.0.0.1:8443")  # HTTPS passes
+    check_secure("http://127.0.0.1:8080", insecure=True)  # plain HTTP only when asked
+    with pytest.raises(IntegrityError, match="not HTTPS"):
+        check_secure("ftp://127.0.0.1/")
