@@ -148,3 +148,18 @@ def test_pdf_renders_to_at_least_eight_pages(assessment, tmp_path):
     n_figures = len(re.findall(r"<figure\b", page_html))
     assert text.count("Source:") >= n_figures  # every printed figure kept its source line
     assert "Fentanyl" in text and "Sinaloa" in text and "CJNG" in text
+
+
+def test_json_names_the_files_written(atlas_store, tmp_path, capsys):
+    out = tmp_path / "assess"
+    code, stdout, err = run_cli(["assess", "2019", "--no-pdf", "--json", "--top", "0",
+                                 "--out", str(out), "--store", str(atlas_store)], capsys)
+    assert code == 0, err
+    data = json.loads(stdout)
+    assert data["year"] == 2019 and data["pdf"] is None
+    page = Path(data["html"])
+    assert page == out / "assessment-2019.html" and page.stat().st_size == data["bytes"]["html"]
+    assert [p.name for p in out.iterdir()] == [page.name]  # no staging folder left behind
+    rows = re.search(r"Highest fentanyl death rates, 2019</caption>.*?<tbody>(.*?)</tbody>",
+                     page.read_text("utf-8"), flags=re.S).group(1)
+    assert rows.count("<tr>") > 40  # --top 0: every state CDC reports

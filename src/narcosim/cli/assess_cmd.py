@@ -13,6 +13,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli.app import app
+from narcosim.cli.output import JsonOption, TopOption, check_top, print_json
 from narcosim.errors import ParameterError, StoreError
 from narcosim.report.assess_data import ASSESS_SEED, check_year, simulate_supply
 from narcosim.report.assess_report import render_assessment
@@ -98,9 +99,10 @@ def assess_command(
         "data folder).")] = None,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the model run behind presence and flows.")] = ASSESS_SEED,
-    top: Annotated[int, typer.Option("--top", help="Rows of the top-N tables.")] = 10,
+    top: TopOption = 10,
     pdf: Annotated[bool, typer.Option(
         "--pdf/--no-pdf", help="Also print the page to PDF with headless Chromium.")] = True,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a threat assessment for YEAR: cartel presence, flows, deaths, seizures, top-N.
 
@@ -108,7 +110,15 @@ def assess_command(
     run of the built-in model to the end of YEAR. The HTML opens offline; the PDF is the same
     page printed by headless Chromium.
     """
+    top = check_top(top) or 51  # 0: every state
     atlas = Atlas.open(store)
     folder = out if out is not None else Path("assessments") / str(year)
-    for path in write_assessment(year, folder, atlas, seed=seed, top=top, pdf=pdf):
+    written = write_assessment(year, folder, atlas, seed=seed, top=top, pdf=pdf)
+    if as_json:
+        html_path, pdf_path = assessment_paths(folder, year)
+        print_json({"year": year, "seed": seed, "html": str(html_path),
+                    "pdf": str(pdf_path) if pdf_path in written else None,
+                    "bytes": {p.suffix[1:]: p.stat().st_size for p in written}})
+        return
+    for path in written:
         _out.print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", soft_wrap=True)
