@@ -29,8 +29,8 @@ MAP_DRUGS: tuple[str, ...] = ("all_drugs", "fentanyl")
 """Drugs mapped by state, simulated beside CDC."""
 PER = 100_000
 """Rates are deaths per 100,000 residents (CDC's convention)."""
-_BAND_FILL = {"fentanyl": "rgba(214,39,40,0.18)", "methamphetamine": "rgba(31,119,180,0.18)",
-              "cocaine": "rgba(44,160,44,0.18)", "all_drugs": "rgba(51,51,51,0.15)"}
+_BAND_FILL = {"fentanyl": "rgba(214,39,40,0.32)", "methamphetamine": "rgba(31,119,180,0.32)",
+              "cocaine": "rgba(44,160,44,0.32)", "all_drugs": "rgba(51,51,51,0.28)"}
 
 
 def _floats(values: np.ndarray | pd.Series) -> list[float | None]:
@@ -81,12 +81,14 @@ def deaths_chart(data: ReportData) -> go.Figure:
         colour = COLOURS[drug]
         first = d == 0
         if band is not None:
+            edge = {"width": 0.8, "color": _BAND_FILL[drug].replace("0.32", "0.7")
+                    .replace("0.28", "0.6")}  # a visible edge: a narrow band is still seen
             fig.add_trace(go.Scatter(
-                x=years, y=_floats(band[0, d]), mode="lines", line={"width": 0},
+                x=years, y=_floats(band[0, d]), mode="lines", line=edge,
                 meta={"drug": drug, "kind": "band_low"}, showlegend=False, hoverinfo="skip",
                 legendgroup="band"), row=row, col=col)
             fig.add_trace(go.Scatter(
-                x=years, y=_floats(band[1, d]), mode="lines", line={"width": 0},
+                x=years, y=_floats(band[1, d]), mode="lines", line=edge,
                 fill="tonexty", fillcolor=_BAND_FILL[drug], name="5–95% across runs",
                 meta={"drug": drug, "kind": "band_high"}, showlegend=first, legendgroup="band",
                 hoverinfo="skip"), row=row, col=col)
