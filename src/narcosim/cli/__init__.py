@@ -25,6 +25,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     evaluate_cmd,
     forecast_cmd,
     maps_cmd,
+    money_cmd,
     network_cmd,
     network_files_cmd,
     orgs_cmd,
