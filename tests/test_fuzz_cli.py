@@ -39,7 +39,8 @@ def _corpus() -> dict[str, list[str]]:
     for command in COMMANDS:
         cases[f"{command} --no-such-option"] = [*command.split(), "--no-such-option"]
     cases["no such command"] = ["nosuch"]
-    cases["--version"] = ["--version"]
+    cases["--version with a value"] = ["--version=yes"]  # --version is a flag (it exists now)
+    cases["-h with a value"] = ["run", "-h=1"]
     cases["atlas import without a folder"] = ["atlas", "import"]
     cases["report without a folder"] = ["report"]
     for option, value in (("--seed", "-1"), ("--seed", str(2**63)), ("--seed", "9" * 40),
