@@ -108,12 +108,11 @@ def evaluate_model(setup: ModelSetup, row: list[float]) -> dict[str, float]:
     base = build_sim(inputs, seed=setup.seed, scale=setup.scale, start=setup.start,
                      end=setup.end, pars=pars, name="status_quo").run()
     deaths = _national(base)
-    years = base.timeline.years
+    by_year = base.timeline.annual(deaths, list(setup.years))  # day-weighted (years, keys)
     out: dict[str, float] = {}
-    for year in setup.years:
+    for y, year in enumerate(setup.years):
         for drug in setup.drugs:
-            d = DEATH_KEYS.index(drug)
-            out[f"deaths_{drug}_{year}"] = float(deaths[years == year, d].sum())
+            out[f"deaths_{drug}_{year}"] = float(by_year[y, DEATH_KEYS.index(drug)])
     total = float(deaths[:, DEATH_KEYS.index("all_drugs")].sum())
     for name, text in setup.interventions:
         scenario, problems = check_text(text, f"{name}.toml")

@@ -23,6 +23,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from narcosim.core.time import annual_frame_sums, step_days
 from narcosim.errors import DataValidationError, ParameterError
 from narcosim.model.distribution import INITIAL_STATES
 from narcosim.orgs.structure import OrgStructure
@@ -144,12 +145,33 @@ def _year_rows(results: pd.DataFrame, metric: str, year: int) -> pd.DataFrame:
     return rows[years == year]
 
 
+def _year_sums(results: pd.DataFrame, metric: str, year: int, by: list[str]) -> pd.Series:
+    """A flow metric's day-weighted total over ``year`` per ``by`` (refuses a missing year).
+
+    A week that straddles New Year counts in each year by its days there
+    (:func:`narcosim.core.time.annual_frame_sums`), so a year with 53 week starts is not
+    inflated.
+    """
+    _year_rows(results, metric, year)
+    return _sums_in(results[results["metric"] == metric], by, year)
+
+
+def _sums_in(rows: pd.DataFrame, by: list[str], year: int) -> pd.Series:
+    """Day-weighted totals of tidy flow rows over ``year`` per ``by`` (empty if none)."""
+    if rows.empty:
+        return pd.Series(dtype=float)
+    sums = annual_frame_sums(rows, by, step_days(rows["date"]))
+    if int(year) not in sums.index.get_level_values("year"):
+        return sums.iloc[:0]
+    return sums.xs(int(year), level="year")
+
+
 def flow_graph(supply: nx.DiGraph, results: pd.DataFrame, year: int) -> nx.DiGraph:
     """The supply graph with a run's flows of one year by drug.
 
     The results record flows at nodes, not on every edge: kilograms crossing each port by drug
     (``crossing_kg``), each hub's throughput (``hub_throughput_kg``) and kilograms sold in each
-    state by drug (``sold_kg``), summed over the weeks that start in ``year``; each operator's
+    state by drug (``sold_kg``), summed over ``year``'s days (day-weighted); each operator's
     kilograms through each port (``operator_port_kg``) become ``kg`` on new operator → port
     edges. Port → hub and hub → state splits are not recorded, so those edges keep ``cost`` only.
 
@@ -175,20 +197,18 @@ def flow_graph(supply: nx.DiGraph, results: pd.DataFrame, year: int) -> nx.DiGra
             data.update({f"sold_kg_{d}": 0.0 for d in drugs})
         elif data["kind"] == "hub":
             data["throughput_kg"] = 0.0
-    for (port, drug), kg in crossing.groupby(["port", "drug"])["value"].sum().items():
+    for (port, drug), kg in _year_sums(results, "crossing_kg", year,
+                                       ["port", "drug"]).items():
         if f"port:{port}" in g:
             g.nodes[f"port:{port}"][f"crossing_kg_{drug}"] = float(kg)
-    sold = _year_rows(results, "sold_kg", year)
-    for (state, drug), kg in sold.groupby(["state", "drug"])["value"].sum().items():
+    for (state, drug), kg in _year_sums(results, "sold_kg", year, ["state", "drug"]).items():
         if f"state:{state}" in g:
             g.nodes[f"state:{state}"][f"sold_kg_{drug}"] = float(kg)
-    hubs = _year_rows(results, "hub_throughput_kg", year)
-    for hub, kg in hubs.groupby("hub")["value"].sum().items():
+    for hub, kg in _year_sums(results, "hub_throughput_kg", year, ["hub"]).items():
         if f"hub:{hub}" in g:
             g.nodes[f"hub:{hub}"]["throughput_kg"] = float(kg)
-    ops = results[results["metric"] == "operator_port_kg"]
-    ops = ops[pd.to_datetime(ops["date"]).dt.year == year]
-    for (op, port), kg in ops.groupby(["operator", "port"])["value"].sum().items():
+    ops = _sums_in(results[results["metric"] == "operator_port_kg"], ["operator", "port"], year)
+    for (op, port), kg in ops.items():
         if f"port:{port}" not in g:
             continue
         g.add_node(f"op:{op}", kind="operator", name=str(op))
@@ -215,10 +235,8 @@ def presence_graph(results: pd.DataFrame, year: int) -> nx.DiGraph:
     last = presence[presence["date"] == presence["date"].max()]
     g = nx.DiGraph(name="cartel presence by state", year=int(year))
     dealers = _year_rows(results, "dealers", year).groupby("state")["value"].mean()
-    arrests = results[(results["metric"] == "arrests")
-                      & (pd.to_datetime(results["date"]).dt.year == year)]
-    arrests = arrests.groupby("state")["value"].sum()
-    sold = _year_rows(results, "sold_kg", year).groupby("state")["value"].sum()
+    arrests = _sums_in(results[results["metric"] == "arrests"], ["state"], year)
+    sold = _year_sums(results, "sold_kg", year, ["state"])
     for state in sorted(set(last["state"].dropna())):
         g.add_node(f"state:{state}", kind="state", name=str(state),
                    dealers=float(dealers.get(state, 0.0)),
