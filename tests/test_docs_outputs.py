@@ -32,7 +32,8 @@ HEADING = re.compile(r"`([^`]+)`")
 #: Command section of the page -> the fixture's sub-folder holding what it wrote.
 FOLDERS = {"narcosim run": "run", "narcosim ensemble": "ens", "narcosim compare": "cmp",
            "narcosim evaluate": "eval", "narcosim forecast": "fc",
-           "narcosim sensitivity": "sens", "narcosim network export": "net"}
+           "narcosim sensitivity": "sens", "narcosim network export": "net",
+           "narcosim network metrics": "netm"}
 #: Documented files whose columns are another file's (the page says so).
 SAME_AS = {"runs/run-<member>.parquet": ("narcosim run", "results.parquet")}
 #: A comparison's member files are documented with the ensemble's.
@@ -104,6 +105,7 @@ def outputs(atlas_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
         str(out / "sens"), *store, env=env)
     run("network", "export", "--out", str(out / "net"), "--run", str(out / "run"), "--year",
         "2024", *store, env=env)
+    run("network", "metrics", "--csv", str(out / "netm" / "alliances.csv"), *store, env=env)
     run("evaluate", "--origins", "2019", "--trials", "2", "--scale", "10000",
         "--forecast-scale", "5000", "--folds", "2", "--workers", "1", "--out",
         str(out / "eval"), *store, env=env)
