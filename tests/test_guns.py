@@ -94,3 +94,21 @@ def test_bad_input_is_one_line(kwargs, fragment: str) -> None:
 def test_interdiction_outside_0_1_is_refused() -> None:
     with pytest.raises(ParameterError, match="between 0 and 1"):
         flows(GunsParams(), 1.5)
+
+
+def test_cli_reports_the_flow_the_gaps_and_conflict(data_dir,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from narcosim.cli import main
+
+    try:
+        main(["orgs", "guns", "--interdiction", "0.3", "--data", str(data_dir)])
+    except SystemExit as stop:
+        assert stop.code in (0, None)
+    out = capsys.readouterr().out
+    assert "GAO-21-322" in out and "gap +0.0%" in out and "gap -17.0%" in out
+    assert "0.886" in out  # the conflict lethality factor at 30% more seized
+    with pytest.raises(SystemExit) as info:
+        main(["orgs", "guns", "--interdiction", "1.5", "--data", str(data_dir)])
+    err = capsys.readouterr()
+    text = (err.out + err.err).strip()
+    assert info.value.code == 2 and len(text.splitlines()) == 1 and "between 0 and 1" in text

@@ -24,6 +24,7 @@ from narcosim.cli import (  # noqa: F401  (register commands)
     ensemble_cmd,
     evaluate_cmd,
     forecast_cmd,
+    guns_cmd,
     maps_cmd,
     money_cmd,
     network_cmd,
