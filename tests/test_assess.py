@@ -88,6 +88,17 @@ def test_border_states_lead_the_simulated_activity(supply):
     assert supply.presence["cjng"].between(0, 1).all()
 
 
+def test_expansion_ends_at_the_year_end_presence(supply):
+    exp = supply.expansion
+    assert sorted(exp["year"].unique()) == list(range(2015, YEAR + 1))
+    for cartel in ("sinaloa", "cjng"):
+        series = exp[exp["cartel"] == cartel].sort_values("year")["states"].to_numpy()
+        assert series[-1] == (supply.presence[cartel] > 0).sum()
+        assert (np.diff(series) >= 0).all()  # the status quo only opens markets
+    cjng = exp[exp["cartel"] == "cjng"].sort_values("year")["states"].to_numpy()
+    assert cjng[0] < cjng[-1]  # the franchise spreads from the states it held in 2015
+
+
 def test_mexico_alignment_counts_the_network(atlas):
     groups = atlas.table("cartel_groups")
     table = mexico_alignment(groups, atlas.table("cartel_alliances"),

@@ -57,6 +57,8 @@ class SupplyYear:
             year's last step (Sinaloa counts its factions, CJNG its command).
         activity: ``state_abbr, activity_kg`` — kilograms handled in the state (crossing its
             ports, passing its hubs, sold on its streets).
+        expansion: ``year, cartel, states`` — states (DC counted as one) where the cartel had
+            at least one operator present at the end of each year from 2015 to ``year``.
         seed: The run seed.
         scale: The run scale.
     """
@@ -66,6 +68,7 @@ class SupplyYear:
     states: pd.DataFrame
     presence: pd.DataFrame
     activity: pd.DataFrame
+    expansion: pd.DataFrame
     seed: int
     scale: int
 
@@ -133,10 +136,15 @@ def simulate_supply(atlas: Atlas, year: int, seed: int = ASSESS_SEED,
                             columns=list(sim.modules["distribution"].cartels))
     presence.insert(0, "state_abbr", states)
     activity = tl.annual(res["distribution"]["activity_kg"], [year])[0]
+    cartels = list(sim.modules["distribution"].cartels)
+    expansion = [
+        {"year": y, "cartel": c,
+         "states": int((res["distribution"]["presence"][tl.steps_in_year(y)[-1], i] > 0).sum())}
+        for y in range(int(tl.years[0]), year + 1) for i, c in enumerate(cartels)]
     return SupplyYear(year=year, ports=pd.DataFrame(port_rows), states=pd.DataFrame(state_rows),
                       presence=presence,
                       activity=pd.DataFrame({"state_abbr": states, "activity_kg": activity}),
-                      seed=seed, scale=scale)
+                      expansion=pd.DataFrame(expansion), seed=seed, scale=scale)
 
 
 def mexico_alignment(groups: pd.DataFrame, alliances: pd.DataFrame,

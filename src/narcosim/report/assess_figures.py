@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from narcosim.report.assess_data import CENSUS_REGIONS, SupplyYear
+from narcosim.report.assess_data import CENSUS_REGIONS, CJNG, SINALOA, SupplyYear
 from narcosim.report.maps import drug_label
 
 #: One colour per modelled drug, as in the national chart (:mod:`narcosim.report.charts`).
@@ -76,6 +76,31 @@ def presence_bars(supply: SupplyYear, n: int = 20) -> go.Figure:
                       yaxis={"title": {"text": "operators present (count)"}, "dtick": 1})
     return _layout(fig, f"Who is present: Sinaloa against CJNG in the {n} most active states, "
                         f"end of {supply.year}", 520)
+
+
+def expansion_chart(supply: SupplyYear) -> go.Figure:
+    """States where Sinaloa and CJNG were present at the end of each year, 2015 to the year.
+
+    Args:
+        supply: The year's model supply.
+
+    Returns:
+        A line chart, one line per cartel (independents left out).
+    """
+    fig = go.Figure()
+    names = {SINALOA: ("Sinaloa (any of its 4 factions)", "#08519c"),
+             CJNG: ("CJNG (franchises)", "#e6550d")}
+    for cartel, (label, colour) in names.items():
+        rows = supply.expansion[supply.expansion["cartel"] == cartel]
+        fig.add_trace(go.Scatter(x=rows["year"].tolist(), y=rows["states"].tolist(),
+                                 mode="lines+markers", name=label, meta={"cartel": cartel},
+                                 line={"color": colour, "width": 2.5}))
+    fig.update_layout(xaxis={"title": {"text": "end of calendar year"}, "dtick": 1},
+                      yaxis={"title": {"text": "states with a presence (count, DC included)"},
+                             "range": [0, 53]},
+                      legend={"orientation": "h", "y": 1.08, "x": 0})
+    return _layout(fig, f"The expansion: states where each cartel operates, "
+                        f"{int(supply.expansion['year'].min())}–{supply.year}", 460)
 
 
 def mexico_bars(alignment: pd.DataFrame, n: int = 15) -> go.Figure:

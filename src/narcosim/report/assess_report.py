@@ -34,6 +34,7 @@ from narcosim.report.assess_data import (
     top_rates,
 )
 from narcosim.report.assess_figures import (
+    expansion_chart,
     flow_sankey,
     mexico_bars,
     presence_bars,
@@ -253,8 +254,10 @@ measurement. Figures are rounded to three significant figures.</p>
 <section class="page"><h2>Cartel presence: Sinaloa against CJNG</h2>
 <p>Sinaloa works as an umbrella of four factions that share routes and contacts but keep their
 own profits; CJNG as a franchise run from a central command. The DEA finds both in all 50
-states; the chart shows, for the model's most active states, how many of Sinaloa's factions and
-whether CJNG's franchises were present at the end of {year}.</p>
+states. The first chart follows the model's cartels from the states they held in 2015 (the
+border and hub states) outward; the second shows, for the model's most active states, how many
+of Sinaloa's factions and whether CJNG's franchises were present at the end of {year}.</p>
+{figure(expansion_chart(supply), "expansion", model)}
 {figure(presence_bars(supply), "presence-bars", model)}</section>
 <section class="page"><h2>In Mexico: who sides with whom</h2>
 {figure(mexico_bars(alignment), "mexico-bars", _NETWORK)}</section>
