@@ -107,7 +107,11 @@ def _bars(summary: pd.DataFrame, arms: list[str], measure: str, level: str, drug
         fig.add_bar(x=x.tolist(), y=[round_sig(v) for v in rows["mean"]],
                     name=titles.get(arm, arm), error_y=_errors(rows),
                     marker_color=colour, meta={"arm": arm, "chart": chart})
-    fig.update_layout(title=title, barmode="group", yaxis_title=ytitle, height=420,
+    xtitle = {"drug": "drug (a death counts toward every drug involved)",
+              "field_office": "CBP field office", "hub": "hub city"}.get(
+        by if by != "key" else level, level)
+    fig.update_layout(title=title, barmode="group", yaxis_title=ytitle, xaxis_title=xtitle,
+                      height=420,
                       margin={"l": 60, "r": 20, "t": 50, "b": 80}, legend_title_text="scenario")
     return fig
 
@@ -289,7 +293,7 @@ def render_compare_report(data: dict[str, Any], summary: pd.DataFrame, topojson:
     titles = arm_titles(data)
     deaths = _bars(summary, arms, "expected_deaths_averted", "national", None, "drug",
                    "Expected deaths averted by drug (mean; bars: members' 90% interval)",
-                   "expected deaths averted", "deaths_averted", titles)
+                   "expected deaths averted (count)", "deaths_averted", titles)
     moved = _supply_arms(summary, arms)
     fos = "".join(_figure(_bars(
         summary, moved, "crossing_kg", "field_office", drug, "key",
