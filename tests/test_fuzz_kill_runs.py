@@ -44,7 +44,7 @@ ORPHAN_WAIT_S = 10.0
 SMALL = ("--scale", "10000", "--end", "2015-06-30")
 #: Longest kill delay per command (s): about its whole time on the shared 2 cores, so the
 #: kills fall in start-up, the members, the bands and the report alike.
-MAX_DELAY = {"run": 14.0, "ensemble": 22.0, "compare": 30.0}
+MAX_DELAY = {"run": 26.0, "ensemble": 22.0, "compare": 30.0}
 
 
 def _argv(command: str, out: Path, store: Path) -> list[str]:
