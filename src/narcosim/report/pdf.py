@@ -32,8 +32,8 @@ def chromium() -> Path:
     """
     path = Path(os.environ.get("NARCOSIM_CHROMIUM", "/usr/bin/chromium"))
     if not path.is_file():
-        raise ParameterError(f"PDF: no Chromium at {path} (apt-get install chromium, or set "
-                             "NARCOSIM_CHROMIUM)")
+        raise ParameterError(f"PDF: no Chromium at {path} (apt-get install chromium, set "
+                             "NARCOSIM_CHROMIUM, or pass --no-pdf)")
     return path
 
 
