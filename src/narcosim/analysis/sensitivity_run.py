@@ -9,7 +9,6 @@ chart page ``sensitivity.html``; each file atomically.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from narcosim.analysis.sensitivity import (
 )
 from narcosim.analysis.sensitivity_model import ModelSetup, check_drugs, evaluate_model
 from narcosim.analysis.sensitivity_params import read_params_file, select_params
+from narcosim.core.files import atomic_write
 from narcosim.errors import ParameterError
 from narcosim.run.backends import check_backend_args
 from narcosim.run.member import write_json_atomic
@@ -167,13 +167,8 @@ def _write_tables(out_dir: Path, design: Design, evaluation: Evaluation,
     for name, values in evaluation.outputs.items():
         samples[name] = values
     samples.insert(0, "sample", range(len(samples)))
-    _atomic(out_dir / "samples.parquet", lambda p: samples.to_parquet(p, index=False))
-    _atomic(out_dir / "indices.parquet", lambda p: indices.to_parquet(p, index=False))
-    _atomic(out_dir / "indices.csv", lambda p: indices.to_csv(p, index=False))
+    atomic_write(out_dir / "samples.parquet", lambda p: samples.to_parquet(p, index=False))
+    atomic_write(out_dir / "indices.parquet", lambda p: indices.to_parquet(p, index=False))
+    atomic_write(out_dir / "indices.csv", lambda p: indices.to_csv(p, index=False))
     write_json_atomic(out_dir / "sensitivity.json", meta)
 
-
-def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)

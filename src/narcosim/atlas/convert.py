@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import tarfile
 import zipfile
@@ -24,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from narcosim.atlas.publishers import BY_KEY, Release
+from narcosim.core.files import write_bytes_atomic
 from narcosim.errors import DataValidationError
 
 VSRR_ANNUAL = "cdc_vsrr_overdose_deaths_12mo_ending_december_2015_2023.csv"
@@ -59,10 +59,7 @@ def _fail(release: Release, message: str) -> DataValidationError:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, data)
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -31,6 +31,7 @@ from narcosim.calibrate.evaluate import (
     leave_states_out,
     state_folds,
 )
+from narcosim.core.files import atomic_write
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.run.backends import run_jobs
@@ -44,9 +45,7 @@ def _origin_job(store: Path, origin: int, settings: EvaluationSettings, folder: 
     world = World.from_atlas(atlas)
     full = death_targets(atlas, world.states, death_years(atlas), DEATH_KEYS)
     rows, summary = forecast_origin(atlas, origin, settings, full)
-    tmp = folder / f".origin-{origin}.parquet.tmp"
-    rows.to_parquet(tmp, index=False)
-    tmp.replace(folder / f"origin-{origin}.parquet")
+    atomic_write(folder / f"origin-{origin}.parquet", lambda tmp: rows.to_parquet(tmp, index=False))
     write_json_atomic(folder / f"origin-{origin}.json", summary)
     return origin
 

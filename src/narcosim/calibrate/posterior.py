@@ -49,6 +49,7 @@ from narcosim.calibrate.deaths import (
 )
 from narcosim.calibrate.elasticity import KAPPA
 from narcosim.calibrate.optimise import KAPPA_SPACE, TrialContext
+from narcosim.core.files import atomic_write
 from narcosim.core.random import Stream
 from narcosim.errors import ParameterError
 from narcosim.run.backends import run_jobs
@@ -103,11 +104,12 @@ class Population:
 
     def save(self, path: Path, generation: int) -> None:
         """Write the population (npz, then a json marker naming it) atomically."""
-        tmp = path / f".gen-{generation}.npz"
-        with tmp.open("wb") as handle:
-            np.savez(handle, theta=self.theta, weights=self.weights, distance=self.distance,
-                     coefs=self.coefs, national=self.national, states=self.states)
-        tmp.replace(path / f"gen-{generation}.npz")
+        def savez(tmp: Path) -> None:
+            with tmp.open("wb") as handle:
+                np.savez(handle, theta=self.theta, weights=self.weights, distance=self.distance,
+                         coefs=self.coefs, national=self.national, states=self.states)
+
+        atomic_write(path / f"gen-{generation}.npz", savez)
         write_json_atomic(path / f"gen-{generation}.json", {
             "names": list(self.names), "tolerance": self.tolerance,
             "accepted": self.accepted, "evaluations": self.evaluations})

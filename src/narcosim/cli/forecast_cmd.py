@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from narcosim.calibrate.forecast import MODEL, damping_runs, forecast_rng_for, m
 from narcosim.cli.app import app
 from narcosim.cli.options import int_list
 from narcosim.cli.output import JsonOption, print_json
+from narcosim.core.files import atomic_write
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
 from narcosim.model.fitted_people import FittedPeople
@@ -77,10 +77,7 @@ def forecast_command(
                 rows.append({"drug": drug, "location": loc, "year": origin + h, "horizon": h,
                              **dict(zip(cols, np.asarray(q[j]).tolist(), strict=True))})
     frame = pd.DataFrame(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, out)
+    atomic_write(out, lambda tmp: frame.to_csv(tmp, index=False))
     table = Table(title=f"Status-quo forecast, United States: median (90% interval); CDC data "
                         f"end in {origin}")
     table.add_column("year")

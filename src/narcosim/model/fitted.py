@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from narcosim.core.files import write_text_atomic
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 
@@ -109,9 +110,7 @@ class FittedSupply:
 
     def save(self, path: Path) -> Path:
         """Write the fit as JSON (atomically: a temp file, then a rename)."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
         return path
 
     @classmethod

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from narcosim.core.files import write_text_atomic
 from narcosim.errors import ParameterError
 
 DEFAULT_PEOPLE_FIT = "fitted_people.json"
@@ -62,9 +63,8 @@ class FittedPeople:
 
     def save(self, path: Path) -> Path:
         """Write the fit as JSON, atomically."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"pars": self.pars, "report_elasticity": self.report_elasticity,
-                                   "meta": self.meta}, indent=1,
-                                  ensure_ascii=False) + "\n")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps({"pars": self.pars,
+                                            "report_elasticity": self.report_elasticity,
+                                            "meta": self.meta}, indent=1,
+                                           ensure_ascii=False) + "\n")
         return path

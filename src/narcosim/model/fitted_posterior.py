@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from narcosim.core.files import write_text_atomic
 from narcosim.core.random import INIT_STEP, Stream
 from narcosim.errors import ParameterError
 
@@ -75,10 +76,8 @@ class FittedPosterior:
 
     def save(self, path: Path) -> Path:
         """Write the sample as JSON, atomically."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=None, ensure_ascii=False,
-                                  allow_nan=False) + "\n")
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=None, ensure_ascii=False,
+                                           allow_nan=False) + "\n")
         return path
 
     @classmethod

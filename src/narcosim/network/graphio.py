@@ -37,6 +37,7 @@ import networkx as nx
 import pandas as pd
 from lxml import etree
 
+from narcosim.core.files import atomic_write
 from narcosim.errors import DataValidationError, ParameterError, StoreError
 from narcosim.network import schema
 
@@ -184,16 +185,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     Raises:
         StoreError: The file cannot be written (nothing is left behind).
     """
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(temp)
-        os.replace(temp, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return atomic_write(path, frame.to_csv)
 
 
 def check_gexf(path: Path) -> int:

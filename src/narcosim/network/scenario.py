@@ -22,12 +22,12 @@ else. The file is checked with the scenario validator before it is written.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from narcosim.errors import ParameterError, StoreError
+from narcosim.core.files import write_text_atomic
+from narcosim.errors import ParameterError
 from narcosim.orgs.structure import OrgStructure
 
 #: Groups of the alliance network that are supply-model operators, with the model target.
@@ -126,12 +126,4 @@ def write_scenario(text: str, path: Path) -> Path:
     scenario, problems = check_text(text, str(path))
     if problems or scenario is None:
         raise first_problem_error(problems)
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
-    except OSError as error:
-        temp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    return write_text_atomic(path, text)

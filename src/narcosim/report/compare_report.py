@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ import plotly.io as pio
 from narcosim.analysis.compare import MEMBERS_PARQUET
 from narcosim.analysis.effects import MIN_MEMBERS
 from narcosim.atlas.store import Atlas
+from narcosim.core.files import write_text_atomic
 from narcosim.errors import StoreError
 from narcosim.report.compare_sections import arm_titles, assumptions_section, decisions_section
 from narcosim.report.compare_time import time_section
@@ -379,11 +379,4 @@ def write_compare_report(out_dir: Path, data: dict[str, Any], summary: pd.DataFr
     page = render_compare_report(data, summary, usa_topojson(atlas), members,
                                  atlas.table("population"), out_dir=Path(out_dir))
     target = Path(out_dir) / COMPARE_HTML
-    tmp = target.with_name(f".{COMPARE_HTML}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {target}: {error.strerror}") from None
-    return target
+    return write_text_atomic(target, page)

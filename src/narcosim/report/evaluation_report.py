@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 from typing import Any
 
+from narcosim.core.files import write_text_atomic
 from narcosim.report.offline import REPORT_CSS, page_head
 
 #: Models in the order the tables show them.
@@ -84,7 +84,5 @@ def evaluation_html(summary: dict[str, Any]) -> str:
 
 def write_evaluation_report(path: Path, summary: dict[str, Any]) -> Path:
     """Write the page atomically."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(evaluation_html(summary), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, evaluation_html(summary))
     return path

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from narcosim.atlas.store import Atlas
+from narcosim.core.files import write_text_atomic
 from narcosim.errors import StoreError
 from narcosim.model.people import DEATH_KEYS
 from narcosim.report.maps import drug_label
@@ -277,11 +277,4 @@ def write_run_report(run_dir: Path, atlas: Atlas, *, bands: Path | None = None,
     source = open_run(Path(run_dir), bands)
     page = render_run_report(load_report_data(source, atlas), atlas, year)
     target = source.path / REPORT
-    tmp = source.path / f".{REPORT}.tmp-{os.getpid()}"
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {target}: {error.strerror}") from None
-    return target
+    return write_text_atomic(target, page)

@@ -8,7 +8,6 @@ sorted by the index, largest first. The page opens offline (plotly.js inlined on
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from narcosim.core.files import write_text_atomic
 from narcosim.report.offline import REPORT_CSS, page_head
 
 PAGE = "sensitivity.html"
@@ -87,7 +87,5 @@ def write_sensitivity_report(out_dir: Path, indices: pd.DataFrame,
                              meta: Mapping[str, Any]) -> Path:
     """Write ``sensitivity.html`` into ``out_dir`` atomically; its path."""
     path = Path(out_dir) / PAGE
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(sensitivity_html(indices, meta), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, sensitivity_html(indices, meta))
     return path

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import narcosim
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas
+from narcosim.core.files import atomic_write
 from narcosim.core.sim import Sim
 from narcosim.errors import ParameterError
 from narcosim.model.builder import (
@@ -150,12 +151,8 @@ def member_name(index: int) -> str:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temporary file beside ``path``, fsync it, and rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    text = json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), fsync=True)
 
 
 def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int,
@@ -219,11 +216,7 @@ def run_member(spec: EnsembleSpec, index: int, seed: int, runs_dir: str) -> dict
     frame = sim.results.to_frame()
     folder = Path(runs_dir)
     final = folder / f"{member_name(index)}.parquet"
-    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
-    write_member_parquet(frame, tmp)
-    with tmp.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, final)
+    atomic_write(final, lambda tmp: write_member_parquet(frame, tmp), fsync=True)
     flows = [[name, metric] for name, res in sim.results.items()
              for metric, s in res.specs.items() if s.units.strip().endswith("per step")]
     record = {
