@@ -20,10 +20,11 @@ from narcosim.errors import ParameterError, StoreError
 from narcosim.report.run_data import open_run
 from narcosim.run.bands import ANNUAL_BANDS, BANDS
 from narcosim.run.folder import read_json_object, read_run_folder
+from narcosim.run.national import national_annual_bands
 
 __all__ = ["load_comparison", "load_ensemble", "load_run"]
 
-EnsembleTable = Literal["bands", "annual", "members"]
+EnsembleTable = Literal["bands", "annual", "national", "members"]
 
 
 def load_run(path: str | Path) -> pd.DataFrame:
@@ -58,9 +59,12 @@ def load_ensemble(path: str | Path, table: EnsembleTable = "bands") -> pd.DataFr
         path: An ensemble folder written by ``narcosim ensemble``.
         table: ``bands`` (``bands.parquet``: ``date, module, metric, <dims>, n, mean,
             q0.05, q0.5, q0.95``), ``annual`` (``bands_annual.parquet``: ``year, module,
-            metric, <dims>, steps, n, mean, q…``, calendar-year sums of flow metrics) or
-            ``members`` (every member's results stacked: ``member, seed, date, module,
-            metric, <dims>, value``).
+            metric, <dims>, steps, days, n, mean, q…``, calendar-year sums of flow metrics
+            per state), ``national`` (the same sums over all states, member by member,
+            then the statistics: ``year, module, metric, <dims but state>, days, n, mean,
+            q…``, for the flow metrics that have a ``state`` dimension) or ``members``
+            (every member's results stacked: ``member, seed, date, module, metric,
+            <dims>, value``).
 
     Returns:
         The frame; ``attrs["ensemble"]`` holds ``ensemble.json``, ``attrs["path"]`` the
@@ -71,8 +75,9 @@ def load_ensemble(path: str | Path, table: EnsembleTable = "bands") -> pd.DataFr
         StoreError: Not a complete ensemble folder, a file that does not match the sha256
             in ``ensemble.json``, or no annual bands (a horizon without flow metrics).
     """
-    if table not in ("bands", "annual", "members"):
-        raise ParameterError(f"table {table!r}: must be 'bands', 'annual' or 'members'")
+    if table not in ("bands", "annual", "national", "members"):
+        raise ParameterError(f"table {table!r}: must be 'bands', 'annual', 'national' or "
+                             "'members'")
     folder = Path(path)
     if folder.is_dir() and not (folder / "ensemble.json").is_file():
         raise StoreError(f"{folder} is not an ensemble folder (no ensemble.json)")
@@ -86,6 +91,10 @@ def load_ensemble(path: str | Path, table: EnsembleTable = "bands") -> pd.DataFr
             one.insert(0, "member", i)
             frames.append(one)
         frame = pd.concat(frames, ignore_index=True)
+    elif table == "national":
+        flows = read_json_object(source.files[0].parent,
+                                 source.files[0].with_suffix(".json").name).get("flows", [])
+        frame = national_annual_bands(source.files, flows, meta["quantiles"])
     else:
         name = BANDS if table == "bands" else ANNUAL_BANDS
         if not (folder / name).is_file():
