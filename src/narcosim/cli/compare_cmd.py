@@ -7,13 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from narcosim.analysis.compare import (
@@ -25,8 +18,8 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption
-from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
+from narcosim.cli.options import MaxMemoryOption, job_progress
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
 from narcosim.report.rounding import fmt_money, fmt_number, fmt_percent
@@ -153,9 +146,7 @@ def compare_command(
                *(["--from", window_from] if window_from else []),
                *(["--to", window_to] if window_to else []),
                *(["--fixed-params"] if fixed_params else [])]
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("runs"), TimeElapsedColumn(), ResumeEtaColumn(),
-                   console=_err, transient=True)
+    bar = job_progress(_err, "runs")
     task = bar.add_task("starting", total=runs * len(scenarios))
     started: list[bool] = []
 

@@ -7,18 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption
-from narcosim.cli.output import JsonOption, ResumeEtaColumn, print_json
+from narcosim.cli.options import MaxMemoryOption, job_progress
+from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
 from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
@@ -126,9 +119,7 @@ def ensemble_command(
 
     # The bar starts at the first progress call, after every check has passed, so that an
     # error is the only line printed.
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("runs"), TimeElapsedColumn(), ResumeEtaColumn(),
-                   console=_err, transient=True)
+    bar = job_progress(_err, "runs")
     task = bar.add_task("starting", total=runs + (0 if spec.parameters == FIXED else controls))
     started: list[bool] = []
 

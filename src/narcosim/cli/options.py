@@ -1,4 +1,4 @@
-"""Parsers shared by the commands' options."""
+"""Parsers shared by the commands' options, and the progress bar of their long jobs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import datetime
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from narcosim.cli.output import ResumeEtaColumn
 from narcosim.errors import ParameterError
 from narcosim.scenario.limits import check_horizon
 
@@ -58,3 +68,20 @@ def end_date(text: str | None, start: datetime.date,
         raise ParameterError(f"{option} {end}: before the start {start}")
     check_horizon(start, end, option)
     return end
+
+
+def job_progress(console: Console, unit: str,
+                 remaining: ProgressColumn | None = None) -> Progress:
+    """The progress bar of a long job, on ``console`` (stderr), gone when it ends.
+
+    Description, bar, ``done/total unit``, time elapsed and time left (by default
+    :class:`~narcosim.cli.output.ResumeEtaColumn`, right after a resume too).
+
+    Args:
+        console: Where to draw (the command's stderr console).
+        unit: What is counted (``runs``, ``samples``, ``weeks``).
+        remaining: The time-left column instead of the resume-aware one.
+    """
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn(unit), TimeElapsedColumn(), remaining or ResumeEtaColumn(),
+                    console=console, transient=True)

@@ -13,20 +13,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TimeRemainingColumn
 from rich.table import Table
 
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption, end_date
+from narcosim.cli.options import MaxMemoryOption, end_date, job_progress
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.model.builder import build_default_sim, load_inputs
@@ -102,9 +95,7 @@ def run_command(
     record = scenario_record(source, parsed, seed=seed, scale=scale, end=end)
     timeline = sim.timeline
     started = time.perf_counter()
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("weeks"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=_err, transient=True) as bar:
+    with job_progress(_err, "weeks", TimeRemainingColumn()) as bar:
         task = bar.add_task(f"week of {timeline.dates[0]}", total=timeline.n_steps)
 
         def step(done: int, total: int) -> None:

@@ -8,21 +8,14 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from narcosim.analysis.sensitivity import METHODS
 from narcosim.analysis.sensitivity_run import SensitivityResult, run_sensitivity
 from narcosim.atlas.store import default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import int_list
-from narcosim.cli.output import JsonOption, ResumeEtaColumn, check_top, print_json
+from narcosim.cli.options import int_list, job_progress
+from narcosim.cli.output import JsonOption, check_top, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_START
 from narcosim.run.backends import BACKENDS
 
@@ -119,9 +112,7 @@ def sensitivity_command(
                *(["--years", years] if years else []),
                *(a for i in intervention or [] for a in ("--intervention", i)),
                "--out", str(out)]
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("samples"), TimeElapsedColumn(), ResumeEtaColumn(),
-                   console=_err, transient=True)
+    bar = job_progress(_err, "samples")
     task = bar.add_task("starting", total=1)
     started: list[bool] = []
 
