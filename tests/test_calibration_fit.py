@@ -100,12 +100,10 @@ def test_national_mape_and_state_rates_beat_population_share(fitted_run, data_di
         report[drug] = (mape, _r2(model, obs), _r2(flat, obs))
     text = "; ".join(f"{k}: MAPE {m:.1%}, rate R2 {r:.3f} (population share {b:.3f})"
                      for k, (m, r, b) in report.items())
-    # the acceptance bound is 10% per drug; methamphetamine misses it (14.5%, documented in
-    # docs/model.md): held to the published opioid co-involvement shares, the fit cannot also
-    # follow its national path, whose 2021-2023 rise the model's supply does not carry
-    bound = {"methamphetamine": 0.16}
+    # the acceptance bound: 10% per drug (methamphetamine reaches it with the cited growth of
+    # the people who use it, Han et al. 2021; 8.8% in the packaged fit, seed 1)
     for drug, (mape, _, _) in report.items():
-        assert mape <= bound.get(drug, 0.10), f"{drug} national MAPE above bound: {text}"
+        assert mape <= 0.10, f"{drug} national MAPE above bound: {text}"
     for drug in ("fentanyl", "all_drugs"):
         assert report[drug][1] > report[drug][2] + 0.1, text
     # the library's fit table says the same (same definitions)

@@ -54,6 +54,7 @@ DEATH_KEYS: tuple[str, ...] = ("fentanyl", "methamphetamine", "cocaine", "all_dr
 #: methamphetamine and cocaine deaths (fitted to published co-involvement shares).
 BASIS_KEYS: tuple[str, ...] = (*DEATH_KEYS, "methamphetamine_opioid", "cocaine_opioid")
 GROUPS: tuple[str, ...] = ("opioid", "methamphetamine_only", "cocaine_only")
+METH_ONLY = GROUPS.index("methamphetamine_only")
 #: Components of the overdose hazard; each is linear in one coefficient (see coefficients()).
 COMPONENTS: tuple[str, ...] = ("opioid", "fentanyl_opioid", "methamphetamine", "cocaine",
                                "fentanyl_adulterant")
@@ -455,9 +456,25 @@ class People(Module):
         ratio = np.divide(avail, ref, out=np.ones_like(avail), where=ref > 0)
         factor = np.maximum(ratio[_DRUG_OF_GROUP], 1e-6) ** self.pars.initiation_elasticity
         lam = self.exits * factor * self.initiation_factor[None, :]
+        lam[METH_ONLY] += self._meth_growth_entrants()
         self.exits = np.zeros_like(self.exits)
         new = self.s_entry.poisson(ti, lam)
         self._add(ti, new)
+
+    def _meth_growth_entrants(self) -> np.ndarray:
+        """Expected new methamphetamine-only users by state from the population's growth.
+
+        The people who use methamphetamine only grow at ``meth_users_growth`` a year (Han et
+        al. 2021) over the years the growth was measured (up to ``meth_users_growth_until``,
+        never past ``trends_until``), then hold; growth is on top of replacing leavers.
+        """
+        p, a = self.pars, self.agents
+        if p.meth_users_growth <= 0 or self.year >= p.meth_users_growth_until \
+                or self.trend_year(self.year) < self.year:
+            return np.zeros(len(self.states))
+        mine = a.alive & (a["group"] == METH_ONLY)
+        count = np.bincount(a["state"][mine], minlength=len(self.states)).astype(float)
+        return count * np.expm1(p.meth_users_growth * self.sim.dt_days / DAYS_PER_YEAR)
 
     def update_results(self) -> None:
         """Record deaths, overdoses, reversals and people by status."""

@@ -77,12 +77,33 @@ PEOPLE_PARAMS: list[ParamSpec] = [
               prior_source="guess: NSDUH 2021-2023 put it at 5.6-6.1 million; a household "
                            "survey misses people who are homeless, in jail or in care, so up "
                            "to about 1.5 times that"),
-    ParamSpec("n_methamphetamine", 2.7e6, "people", 0.0, 5e7,
-              source="NSDUH 2022, approximate: about 2.7 million past-year methamphetamine users",
-              doc="People who used methamphetamine in the past year.",
-              prior=(2.0e6, 4.0e6),
-              prior_source="guess: NSDUH's yearly figures and its under-coverage of people "
-                           "who use most heavily"),
+    ParamSpec("n_methamphetamine", 1.7e6, "people", 0.0, 5e7,
+              source="NSDUH 2015 (SAMHSA 2016, SMA 16-4984): about 1.7 million people aged 12+ "
+                     "(0.6%) used methamphetamine in the past year; the 2019 report (PEP20-07-"
+                     "01-001) gives 2.0 million and calls 2015 similar",
+              doc="People who used methamphetamine in the past year, in 2015 (the start).",
+              prior=(1.4e6, 2.6e6),
+              prior_source="guess: NSDUH's 2015-2019 figures (1.4-2.0 million) and its "
+                           "under-coverage of people who use most heavily"),
+    ParamSpec("meth_users_growth", 0.127, "per year", 0.0, 0.5,
+              source="Han et al., JAMA Psychiatry 78(12) 2021, NSDUH 2015-2019: frequent "
+                     "methamphetamine use (100+ days a year) rose 66% in four years, "
+                     "ln(1.66)/4 = 0.127 a year",
+              doc="Yearly growth of the people who use methamphetamine only (on top of "
+                  "replacing those who leave), over the years it was measured.",
+              prior=(0.089, 0.18),
+              prior_source="Han et al. 2021, 2015-2019: past-year use +43% (0.089 a year) to "
+                           "use disorder without injection +105% (0.18 a year)"),
+    ParamSpec("meth_users_growth_until", 2020.0, "calendar_year", 2015.0, 2100.0,
+              source="Han et al. 2021 measured the growth over 2015-2019; after it the people "
+                     "who use methamphetamine only are held (guess: NSDUH's 2021-2023 "
+                     "estimates, 2.5-2.7 million, are flat but not comparable with earlier "
+                     "years after its 2020 change of method)",
+              doc="Year (decimal) after which the methamphetamine-only population stops "
+                  "growing.",
+              prior=(2020.0, 2023.0),
+              prior_source="guess: growth stopping when it was last measured (2019) up to "
+                           "NSDUH's flat 2021-2023"),
     ParamSpec("n_cocaine", 5.0e6, "people", 0.0, 5e7,
               source="NSDUH 2022, approximate: about 5 million past-year cocaine users",
               doc="People who used cocaine in the past year.",
