@@ -18,7 +18,7 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption, job_progress
+from narcosim.cli.options import JobBar, MaxMemoryOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
@@ -146,30 +146,15 @@ def compare_command(
                *(["--from", window_from] if window_from else []),
                *(["--to", window_to] if window_to else []),
                *(["--fixed-params"] if fixed_params else [])]
-    bar = job_progress(_err, "runs")
-    task = bar.add_task("starting", total=runs * len(scenarios))
-    started: list[bool] = []
+    def describe(record: dict[str, Any]) -> str:
+        return f"{record['arm']} run {record['index']} in {record['wall_seconds']:.1f} s"
 
-    def step(done: int, total: int, record: dict[str, Any] | None) -> None:
-        if record is None:
-            bar.start()
-            started.append(True)
-            bar.reset(task, completed=done, total=total, resumed=done,
-                      description=f"{done} already done" if done else backend)
-        else:
-            bar.update(task, completed=done, description=f"{record['arm']} run "
-                       f"{record['index']} in {record['wall_seconds']:.1f} s")
-            if done >= total:  # measuring the arms' effects comes next and takes a while
-                bar.update(task, description="all runs done; measuring the effects")
-
-    try:
+    with JobBar(_err, "runs", backend, runs * len(scenarios), describe,
+                "all runs done; measuring the effects") as step:
         result = compare(scenarios, runs, seed, out_dir=out, scale=scale, backend=backend,
                          workers=workers, scheduler=scheduler, store=store_path, start=start,
                          end=end, window_from=window_from, window_to=window_to, force=force,
                          progress=step, command=command, fixed_params=fixed_params)
-    finally:
-        if started:
-            bar.stop()
     with _err.status("writing compare.html"):
         page = write_compare_report(result.out_dir, result.data, result.summary,
                                     Atlas.open(store_path), result.members)

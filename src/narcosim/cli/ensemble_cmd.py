@@ -10,7 +10,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption, job_progress
+from narcosim.cli.options import JobBar, MaxMemoryOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
@@ -119,33 +119,19 @@ def ensemble_command(
 
     # The bar starts at the first progress call, after every check has passed, so that an
     # error is the only line printed.
-    bar = job_progress(_err, "runs")
-    task = bar.add_task("starting", total=runs + (0 if spec.parameters == FIXED else controls))
-    started: list[bool] = []
+    def describe(record: dict[str, Any]) -> str:
+        kind = "control" if record.get("control") else "run"
+        return f"{kind} {record['index']} in {record['wall_seconds']:.1f} s"
 
-    def step(done: int, total: int, record: dict[str, Any] | None) -> None:
-        if record is None:  # the start: members already finished count as done
-            bar.start()
-            started.append(True)
-            bar.reset(task, completed=done, total=total, resumed=done,
-                      description=f"{done} already done" if done else backend)
-        else:
-            kind = "control" if record.get("control") else "run"
-            bar.update(task, completed=done, description=f"{kind} {record['index']} in "
-                       f"{record['wall_seconds']:.1f} s")
-            if done >= total:  # the bands come next and take a while: say so
-                bar.update(task, description="all runs done; computing the quantile bands")
-
-    try:
+    total = runs + (0 if spec.parameters == FIXED else controls)
+    with JobBar(_err, "runs", backend, total, describe,
+                "all runs done; computing the quantile bands") as step:
         result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
                               workers=workers, scheduler=scheduler, force=force,
                               progress=step, command=command,
                               scenario_file=scenario_record(source, parsed, seed=seed,
                                                             scale=scale, start=start, end=end),
                               controls=controls)
-    finally:
-        if started:
-            bar.stop()
     ran, skipped = len(result.ran), len(result.skipped)
     mean_s = (sum(m["wall_seconds"] for m in result.members if m["index"] in result.ran)
               / ran) if ran else 0.0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -85,3 +86,47 @@ def job_progress(console: Console, unit: str,
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn(unit), TimeElapsedColumn(), remaining or ResumeEtaColumn(),
                     console=console, transient=True)
+
+
+class JobBar:
+    """The progress of a resumable job (ensemble, compare, sensitivity) as its callback.
+
+    The bar appears at the job's first call (after every check has passed, so that an error
+    is the only line printed), counts the runs a resume finds done as done, names each run
+    as it finishes, and says what comes after the last one. Use it as a context manager; it
+    stops the bar on the way out.
+
+    Args:
+        console: Where to draw (stderr).
+        unit: What is counted (``runs``, ``samples``).
+        backend: Shown until the first run finishes when nothing was done before.
+        total: Runs expected (the job's first call may correct it).
+        describe: The description after a run, from its record.
+        finishing: The description once all runs are done, if more work follows.
+    """
+
+    def __init__(self, console: Console, unit: str, backend: str, total: int,
+                 describe: Callable[[dict[str, Any]], str], finishing: str | None = None) -> None:
+        self.bar = job_progress(console, unit)
+        self.task = self.bar.add_task("starting", total=total)
+        self.backend, self.describe, self.finishing = backend, describe, finishing
+        self.started = False
+
+    def __call__(self, done: int, total: int, record: dict[str, Any] | None) -> None:
+        """The job's progress callback: ``record`` is None at the start, then each run's."""
+        if record is None:  # the start: runs already finished count as done
+            self.bar.start()
+            self.started = True
+            self.bar.reset(self.task, completed=done, total=total, resumed=done,
+                           description=f"{done} already done" if done else self.backend)
+            return
+        self.bar.update(self.task, completed=done, description=self.describe(record))
+        if self.finishing and done >= total:  # what follows takes a while: say so
+            self.bar.update(self.task, description=self.finishing)
+
+    def __enter__(self) -> JobBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.started:
+            self.bar.stop()

@@ -14,7 +14,7 @@ from narcosim.analysis.sensitivity import METHODS
 from narcosim.analysis.sensitivity_run import SensitivityResult, run_sensitivity
 from narcosim.atlas.store import default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import int_list, job_progress
+from narcosim.cli.options import JobBar, int_list
 from narcosim.cli.output import JsonOption, check_top, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_START
 from narcosim.run.backends import BACKENDS
@@ -112,30 +112,16 @@ def sensitivity_command(
                *(["--years", years] if years else []),
                *(a for i in intervention or [] for a in ("--intervention", i)),
                "--out", str(out)]
-    bar = job_progress(_err, "samples")
-    task = bar.add_task("starting", total=1)
-    started: list[bool] = []
+    def describe(record: dict[str, Any]) -> str:
+        return f"sample {record['index']} in {record['wall_seconds']:.1f} s"
 
-    def step(done: int, total: int, record: dict[str, Any] | None) -> None:
-        if record is None:
-            bar.start()
-            started.append(True)
-            bar.reset(task, completed=done, total=total, resumed=done,
-                      description=f"{done} already done" if done else backend)
-        else:
-            bar.update(task, completed=done, description=f"sample {record['index']} in "
-                       f"{record['wall_seconds']:.1f} s")
-
-    try:
+    with JobBar(_err, "samples", backend, 1, describe) as step:
         result = run_sensitivity(
             method=method, n=n, seed=seed, scale=scale, start=start, end=end,
             store=store_path, out_dir=out, params=param or (), params_file=params_file,
             drugs=drug or (), years=year_list, interventions=intervention or (),
             backend=backend, workers=workers, scheduler=scheduler, force=force,
             progress=step, command=command)
-    finally:
-        if started:
-            bar.stop()
     meta = result.meta
     if as_json:
         print_json({"out_dir": str(out), "page": str(result.page), "meta": meta,
