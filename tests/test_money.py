@@ -44,10 +44,11 @@ def _check_ledger(sim: Sim) -> None:
     assert np.all(np.isfinite(r["imbalance"])) and float(r["imbalance"].max()) <= TOL
     acc = r["account_usd"]  # (steps, operators, accounts)
     col = {name: acc[:, :, i] for i, name in enumerate(ACCOUNTS)}
+    other = sim.results["portfolio"]["other_revenue_usd"].sum(axis=2)  # exports, other crimes
     own = {
-        "revenue": np.cumsum(r["revenue_usd"].sum(axis=2), axis=0),
+        "revenue": np.cumsum(r["revenue_usd"].sum(axis=2) + other, axis=0),
         "seized": np.cumsum(r["money_seized_usd"].sum(axis=2), axis=0),
-        "fees": np.cumsum(r["fees_usd"].sum(axis=2), axis=0),
+        "fees": np.cumsum(r["fees_usd"].sum(axis=2) + r["other_fees_usd"], axis=0),
         "costs": np.cumsum(r["costs_usd"], axis=0),
         "treasury": r["treasury_usd"],
     }

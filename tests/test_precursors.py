@@ -39,9 +39,10 @@ def _unit(low: float = 0.0, high: float = 1.0) -> st.SearchStrategy[float]:
 
 
 def _model_frame(sim: Sim) -> pd.DataFrame:
-    """Every result but the chain's and the money accounts', in a fixed column order."""
+    """Every result but the chain's, the money accounts' and the export markets'."""
     frame = sim.results.to_frame()
-    frame = frame[~frame["module"].isin(["precursors", "money"])].dropna(axis=1, how="all")
+    chain = ["precursors", "money", "portfolio"]
+    frame = frame[~frame["module"].isin(chain)].dropna(axis=1, how="all")
     return frame[sorted(frame.columns)].reset_index(drop=True)
 
 

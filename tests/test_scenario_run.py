@@ -165,6 +165,7 @@ def all_levers(intensity: float, kinds=tuple(KINDS)) -> str:
                   'faction = "sinaloa.chapitos"\n' if kind == "leader_removal" else "")
         extra += 'source = "china"\n' if kind == "precursor_source_control" else ""
         extra += 'channel = "bulk_cash"\n' if kind == "aml_channel" else ""
+        extra += 'region = "europe"\n' if kind == "demand_reduction_abroad" else ""
         blocks.append(f'[[interventions]]\nkind = "{kind}"\nstart = {LEVER_START}\n'
                       f"end = {LEVER_END}\nintensity = {intensity}\nannual_cost = 1e6\n{extra}")
     return '[scenario]\nname = "All levers"\n\n' + "\n".join(blocks)

@@ -28,6 +28,9 @@ measure                       level: key      from
                               channel
 ``precursor_shipped_kg``      source: country ``precursors/shipped_kg``
 ``precursor_seized_kg``       national        ``precursors/seized_kg``
+``export_kg``                 region: name    ``portfolio/export_kg`` (exports abroad)
+``other_revenue_usd``         line: name      ``portfolio/other_revenue_usd`` (exports,
+                                              migrant smuggling, sex trafficking)
 ============================  ==============  ==========================================
 
 Kilograms by drug also get a ``drug = all_drugs`` row (the sum over drugs); measures with no
@@ -62,6 +65,7 @@ _MODEL_METRICS = {
     ("distribution", "domestic_seized_kg"), ("dealers", "arrests"),
     ("money", "revenue_usd"), ("money", "laundered_usd"), ("money", "money_seized_usd"),
     ("precursors", "shipped_kg"), ("precursors", "seized_kg"),
+    ("portfolio", "export_kg"), ("portfolio", "other_revenue_usd"),
 }
 _INTERVENTION_METRICS = {"cost_usd", *TALLIES}
 
@@ -216,6 +220,12 @@ def _beyond_border(frame: pd.DataFrame) -> list[pd.DataFrame]:
                            per["value"]))
         seized = _block(frame, "precursors", "seized_kg")["value"].sum()
         parts.append(_rows("precursor_seized_kg", *NATIONAL, "", pd.Series([seized])))
+    exported = _block(frame, "portfolio", "export_kg")
+    if len(exported):
+        parts += _by_drug("export_kg", exported, "region", "region")
+        per = _sum_by(_block(frame, "portfolio", "other_revenue_usd"), ["line"])
+        parts.append(_rows("other_revenue_usd", "line", per["line"].astype(str), "",
+                           per["value"]))
     return parts
 
 

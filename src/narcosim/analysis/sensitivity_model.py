@@ -10,7 +10,10 @@ draws, less agent noise than the realised count):
   ``all_drugs``) in each chosen year (by default the last CDC year and the run's last year);
 * ``averted_<scenario>``: all-drug deaths averted over the run against the status quo;
 * ``cost_per_averted_<scenario>``: the scenario's intervention cost over the run divided by
-  the deaths it averted (NaN when it averts none).
+  the deaths it averted (NaN when it averts none);
+* ``revenue_<year>``: the cartels' revenue in each chosen year (US sales, exports, migrant
+  smuggling and sex trafficking, US dollars), when a precursor, money or export-market
+  parameter is varied.
 
 Workers keep the model's inputs (read from the store once per process) between rows.
 """
@@ -24,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from narcosim.analysis.sensitivity_params import SensParam, sample_pars
+from narcosim.analysis.sensitivity_params import MONEY_MODULES, SensParam, sample_pars
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
 
@@ -64,9 +67,16 @@ class ModelSetup:
                 "drugs": list(self.drugs),
                 "interventions": {name: text for name, text in self.interventions}}
 
+    @property
+    def measures_money(self) -> bool:
+        """Whether a precursor, money or export-market parameter is varied."""
+        return any(p.module in MONEY_MODULES for p in self.params)
+
     def output_names(self) -> list[str]:
         """The outputs every row reports, in order."""
         names = [f"deaths_{d}_{y}" for y in self.years for d in self.drugs]
+        if self.measures_money:
+            names += [f"revenue_{y}" for y in self.years]
         for name, _ in self.interventions:
             names += [f"averted_{name}", f"cost_per_averted_{name}"]
         return names
@@ -113,6 +123,8 @@ def evaluate_model(setup: ModelSetup, row: list[float]) -> dict[str, float]:
     for y, year in enumerate(setup.years):
         for drug in setup.drugs:
             out[f"deaths_{drug}_{year}"] = float(by_year[y, DEATH_KEYS.index(drug)])
+    if setup.measures_money:
+        out.update(_revenue(base, setup.years))
     total = float(deaths[:, DEATH_KEYS.index("all_drugs")].sum())
     for name, text in setup.interventions:
         scenario, problems = check_text(text, f"{name}.toml")
@@ -129,6 +141,16 @@ def evaluate_model(setup: ModelSetup, row: list[float]) -> dict[str, float]:
         out[f"averted_{name}"] = averted
         out[f"cost_per_averted_{name}"] = cost / averted if averted > 0 else math.nan
     return out
+
+
+def _revenue(sim: Any, years: Sequence[int]) -> dict[str, float]:
+    """The cartels' revenue in each year: US sales plus exports and other crimes (dollars)."""
+    r = sim.results
+    weekly = np.asarray(r["money"]["revenue_usd"]).sum(axis=(1, 2))
+    if "portfolio" in sim.modules:
+        weekly = weekly + np.asarray(r["portfolio"]["other_revenue_usd"]).sum(axis=(1, 2))
+    by_year = sim.timeline.annual(weekly[:, None], list(years))  # day-weighted
+    return {f"revenue_{year}": float(by_year[y, 0]) for y, year in enumerate(years)}
 
 
 def _national(sim: Any) -> np.ndarray:

@@ -9,6 +9,11 @@ chooses some and may narrow or widen their ranges::
     "people.od_fentanyl" = true              # the spec's prior
     "people.naloxone_reversal" = [0.8, 0.95] # another range, checked as the spec's own
 
+By default only the parts that move deaths are varied (:data:`DEFAULT_MODULES`); the
+precursor chain's, the money accounts' and the export markets' and other crimes' specs
+(``precursors.*``, ``money.*``, ``portfolio.*``) are varied when named, and then the
+analysis also measures the cartels' revenue (:mod:`narcosim.analysis.sensitivity_model`).
+
 A value is sampled in the spec's units; an ``array`` parameter's prior is one factor
 multiplying every element of its default, and an ``int`` parameter is rounded.
 """
@@ -66,23 +71,34 @@ class SensParam:
                 "kind": self.spec.kind, "source": self.spec.prior_source}
 
 
+#: Modules whose priors are varied when no parameter is named (the parts that move deaths).
+DEFAULT_MODULES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers",
+                                    "people")
+#: Modules whose parameters move the cartels' money (varied when named).
+MONEY_MODULES: tuple[str, ...] = ("precursors", "money", "portfolio")
+
+
 def model_specs() -> dict[str, list[ParamSpec]]:
     """The parameter specs of the whole-run model's modules, by module name."""
     from narcosim.model.dealers import Dealers
     from narcosim.model.distribution import Distribution
+    from narcosim.model.money import Money
     from narcosim.model.people import People
+    from narcosim.model.portfolio import Portfolio
+    from narcosim.model.precursors import Precursors
     from narcosim.model.production import Production
     from narcosim.model.trafficking import Trafficking
 
     return {"production": Production.param_specs, "trafficking": Trafficking.param_specs,
             "distribution": Distribution.param_specs, "dealers": Dealers.param_specs,
-            "people": People.param_specs}
+            "people": People.param_specs, "precursors": Precursors.param_specs,
+            "money": Money.param_specs, "portfolio": Portfolio.param_specs}
 
 
 def prior_params() -> list[SensParam]:
-    """Every model parameter with a prior range, in module then spec order."""
+    """Every parameter with a prior range of the default modules, in module then spec order."""
     return [SensParam(module, spec) for module, specs in model_specs().items()
-            for spec in specs if spec.prior is not None]
+            if module in DEFAULT_MODULES for spec in specs if spec.prior is not None]
 
 
 def find_param(key: str, where: str = "--param") -> SensParam:

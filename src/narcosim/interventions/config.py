@@ -219,6 +219,19 @@ class ChannelAMLConfig(InterventionConfig):
                     "organisations; FinCEN advisory FIN-2025-A003).")
 
 
+class DemandAbroadConfig(InterventionConfig):
+    """Demand reduction in one region abroad (:mod:`narcosim.model.portfolio`).
+
+    Prevention and treatment abroad (or enforcement on retail markets there) shrink the
+    region's demand for the Mexican cartels' exports; the exports and the revenue they earn
+    fall. The product not sold abroad is not redirected to the US in the model.
+    """
+
+    kind: Literal["demand_reduction_abroad"] = "demand_reduction_abroad"
+    region: Literal["europe", "africa", "asia", "oceania"] = Field(
+        description="The region whose demand falls: 'europe', 'africa', 'asia' or 'oceania'.")
+
+
 class LeaderRemovalConfig(InterventionConfig):
     """Capture of a faction's or cartel's leadership, which Mexico may release."""
 
@@ -277,8 +290,8 @@ class PreventionConfig(InterventionConfig):
 
 CONFIGS: tuple[type[InterventionConfig], ...] = (
     BorderSurgeConfig, HubTakedownConfig, DealerOperationConfig, PrecursorControlConfig,
-    PrecursorSourceControlConfig, MoneyLaunderingConfig, ChannelAMLConfig, LeaderRemovalConfig,
-    NaloxoneConfig, TreatmentConfig, TestStripsConfig, PreventionConfig,
+    PrecursorSourceControlConfig, MoneyLaunderingConfig, ChannelAMLConfig, DemandAbroadConfig,
+    LeaderRemovalConfig, NaloxoneConfig, TreatmentConfig, TestStripsConfig, PreventionConfig,
 )
 #: kind -> config model.
 CONFIG_BY_KIND: dict[str, type[InterventionConfig]] = {

@@ -8,6 +8,7 @@ from narcosim.errors import ParameterError
 from narcosim.interventions.base import Intervention
 from narcosim.interventions.config import InterventionConfig
 from narcosim.interventions.dealer_ops import DealerOperation
+from narcosim.interventions.demand_abroad import DemandAbroad
 from narcosim.interventions.enforcement import (
     AntiMoneyLaundering,
     BorderSurge,
@@ -35,6 +36,7 @@ KINDS: dict[str, type[Intervention]] = {
     "precursor_source_control": SourceControl,
     "anti_money_laundering": AntiMoneyLaundering,
     "aml_channel": ChannelAML,
+    "demand_reduction_abroad": DemandAbroad,
     "leader_removal": LeaderRemoval,
     "naloxone": NaloxoneDistribution,
     "treatment": TreatmentExpansion,

@@ -21,6 +21,7 @@ from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
 from narcosim.model.money import Money, revenue_by_year, revenue_vs_published
 from narcosim.model.people import DEATH_KEYS, People
+from narcosim.model.portfolio import LINES, REGIONS, Portfolio
 from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
@@ -33,7 +34,7 @@ DEFAULT_END = "2026-12-31"
 #: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
 DEFAULT_SCALE = 100
 MODULE_NAMES: tuple[str, ...] = ("precursors", "production", "trafficking", "distribution",
-                                 "dealers", "money", "people")
+                                 "dealers", "portfolio", "money", "people")
 
 
 def load_inputs(
@@ -112,6 +113,7 @@ def build_sim(
         Trafficking(inputs, pars.get("trafficking")),
         Distribution(inputs, pars.get("distribution")),
         Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
+        *([Portfolio(inputs, pars.get("portfolio"))] if chain else []),
         *([Money(inputs, pars.get("money"))] if chain else []),
     ]
     if people:
@@ -200,6 +202,28 @@ def _beyond_border_summary(sim: Sim) -> dict[str, Any]:
         "money_balance_max_imbalance": float(np.nanmax(r["money"]["imbalance"])),
         "cartel_revenue_usd_by_year": revenue_by_year(sim),
         "cartel_revenue_vs_published": revenue_vs_published(sim),
+        **_portfolio_summary(sim),
+    }
+
+
+def _portfolio_summary(sim: Sim) -> dict[str, Any]:
+    """Revenue besides US sales by line and year (other crimes rough), exports by region."""
+    if "portfolio" not in sim.modules:
+        return {}
+    r, years = sim.results["portfolio"], sim.timeline.years
+    lines = r["other_revenue_usd"].sum(axis=1)  # (steps, lines)
+    kg = r["export_kg"].sum(axis=(1, 2))  # (steps, regions)
+    by_year = np.unique(years)
+    return {
+        "other_revenue_usd_by_year": {
+            line: {int(y): float(lines[years == y, i].sum()) for y in by_year}
+            for i, line in enumerate(LINES)},
+        "other_revenue_note": "migrant smuggling and sex trafficking are rough orders of "
+                              "magnitude (thin data); exports from cited market sizes and "
+                              "guessed shares",
+        "export_kg_by_year": {
+            region: {int(y): float(kg[years == y, i].sum()) for y in by_year}
+            for i, region in enumerate(REGIONS)},
     }
 
 

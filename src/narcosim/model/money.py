@@ -20,7 +20,12 @@ anti-money-laundering action against one faction's channel hits the umbrella's â
 keeps its own profits. Money does not feed back into supply here: the separate
 ``anti_money_laundering`` lever keeps its guessed capacity cut.
 
-Money ledger, per operator and step (US dollars, cumulative flows)::
+Revenue besides US sales (:mod:`narcosim.model.portfolio`, when the run has it): exports
+abroad pay ``abroad_fee`` to launderers abroad and the rest reaches the treasury; migrant
+smuggling and sex trafficking are earned in Mexico and go straight to the treasury.
+
+Money ledger, per operator and step (US dollars, cumulative flows; revenue includes the
+other lines)::
 
     revenue = cash waiting in the US + seized + fees + production costs + treasury
 
@@ -126,6 +131,11 @@ class Money(Module):
                   doc="Share of what each channel delivers that the launderers keep.",
                   prior=(0.5, 1.5),
                   prior_source="guess: half to 1.5 times the default fees"),
+        ParamSpec("abroad_fee", 0.10, "", 0.0, 1.0,
+                  source="guess: launderers' cut on export proceeds earned abroad (as on "
+                         "the US channels); range 0.05-0.2",
+                  doc="Share of the export revenue that launderers abroad keep.",
+                  prior=(0.05, 0.2), prior_source="guess: 5 to 20 percent"),
     ]
 
     def __init__(self, inputs: SupplyInputs, pars: dict[str, Any] | None = None) -> None:
@@ -173,6 +183,8 @@ class Money(Module):
         self.seized = np.zeros((n_ops, n_c))
         self.fees = np.zeros((n_ops, n_c))
         self.costs = np.zeros(n_ops)
+        self.other = np.zeros(n_ops)
+        self.other_fees = np.zeros(n_ops)
         ops = tuple(self.inputs.structure.operator_keys)
         r = self.results
         r.define("revenue_usd", {"operator": ops, "drug": SUPPLY_DRUGS},
@@ -188,6 +200,8 @@ class Money(Module):
                  doc="Production costs paid in Mexico.")
         r.define("treasury_usd", {"operator": ops}, units="US dollars",
                  doc="Profit kept by each operator (its own, never shared).")
+        r.define("other_fees_usd", {"operator": ops}, units="US dollars per step",
+                 doc="Launderers' fees abroad on export proceeds.")
         r.define("account_usd", {"operator": ops, "account": ACCOUNTS},
                  units="US dollars (cumulative for flows, held for stocks)",
                  doc="The money ledger.")
@@ -210,12 +224,22 @@ class Money(Module):
         delivered = self.moved - self.seized - self.fees
         self.us_cash -= self.moved.sum(axis=1)
         self.costs = m["production"].produced @ self.cost
-        self.treasury += delivered.sum(axis=1) - self.costs
+        self._book_other()
+        self.treasury += (delivered.sum(axis=1) - self.costs
+                          + (self.other - self.other_fees))
         t = self.totals
-        t["revenue"] += revenue
+        t["revenue"] += revenue + self.other
         t["seized"] += self.seized.sum(axis=1)
-        t["fees"] += self.fees.sum(axis=1)
+        t["fees"] += self.fees.sum(axis=1) + self.other_fees
         t["costs"] += self.costs
+
+    def _book_other(self) -> None:
+        """This week's revenue besides US sales (exports, other crimes) and fees abroad."""
+        portfolio = self.sim.modules.get("portfolio")
+        if portfolio is None:
+            return
+        self.other = portfolio.revenue.sum(axis=1)
+        self.other_fees = portfolio.revenue[:, 0] * self.pars.abroad_fee
 
     def update_results(self) -> None:
         """Record the flows and the ledger; reset the levers."""
@@ -225,6 +249,7 @@ class Money(Module):
         r["money_seized_usd"][ti] = self.seized
         r["fees_usd"][ti] = self.fees
         r["costs_usd"][ti] = self.costs
+        r["other_fees_usd"][ti] = self.other_fees
         r["treasury_usd"][ti] = self.treasury
         acc = np.stack([t["revenue"], self.us_cash, t["seized"], t["fees"], t["costs"],
                         self.treasury], axis=1)

@@ -21,6 +21,7 @@ from narcosim.atlas.cartels import CJNG_NODE, SINALOA_NODE
 from narcosim.atlas.query import death_years
 from narcosim.atlas.store import Atlas
 from narcosim.calibrate.targets import southwest_seizures
+from narcosim.core.sim import Sim
 from narcosim.errors import ParameterError
 from narcosim.model.builder import build_sim, load_inputs
 from narcosim.model.drugs import SUPPLY_DRUGS
@@ -61,6 +62,8 @@ class SupplyYear:
             at least one operator present at the end of each year from 2015 to ``year``.
         seed: The run seed.
         scale: The run scale.
+        beyond: Tidy results of the run's money, export-market and production modules (for
+            the money Sankey and the world map); None when not kept.
     """
 
     year: int
@@ -71,6 +74,7 @@ class SupplyYear:
     expansion: pd.DataFrame
     seed: int
     scale: int
+    beyond: pd.DataFrame | None = None
 
 
 def check_year(atlas: Atlas, year: int) -> tuple[int, ...]:
@@ -144,7 +148,16 @@ def simulate_supply(atlas: Atlas, year: int, seed: int = ASSESS_SEED,
     return SupplyYear(year=year, ports=pd.DataFrame(port_rows), states=pd.DataFrame(state_rows),
                       presence=presence,
                       activity=pd.DataFrame({"state_abbr": states, "activity_kg": activity}),
-                      expansion=pd.DataFrame(expansion), seed=seed, scale=scale)
+                      expansion=pd.DataFrame(expansion), seed=seed, scale=scale,
+                      beyond=_beyond_frame(sim))
+
+
+def _beyond_frame(sim: Sim) -> pd.DataFrame | None:
+    """The money, export-market and production results, tidy (None without money)."""
+    names = [n for n in ("money", "portfolio", "production") if n in sim.modules]
+    if "money" not in names:
+        return None
+    return pd.concat([sim.results[n].to_frame() for n in names], ignore_index=True)
 
 
 def mexico_alignment(groups: pd.DataFrame, alliances: pd.DataFrame,

@@ -44,9 +44,11 @@ from narcosim.report.assess_figures import (
 )
 from narcosim.report.charts import national_deaths, national_deaths_chart
 from narcosim.report.maps import choropleth, drug_label, map_values
+from narcosim.report.money_sankey import money_sankey
 from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
 from narcosim.report.rounding import fmt_number, fmt_percent
 from narcosim.report.run_report import usa_topojson
+from narcosim.report.world_map import arms_map, world_map
 from narcosim.run.manifest import jsonable
 
 DATA_ID = "narcosim-assess-data"
@@ -186,6 +188,22 @@ def _operations() -> str:
                      "article (Tampa Free Press, 2024)"))
 
 
+def _beyond_section(supply: SupplyYear, year: int, model: str) -> str:
+    """Money, the cartels' global reach and guns going south (docs/beyond_border.md)."""
+    if supply.beyond is None:
+        return ""
+    src = f"{model}; prices, channels, markets and sources cited in docs/beyond_border.md"
+    return ('<section class="page"><h2>Beyond the border: money, reach and guns</h2>'
+            '<p class="note">Simulated. Revenue, laundering, export markets and the other '
+            "crimes rest on cited ranges and marked guesses; migrant smuggling and sex "
+            "trafficking are rough orders of magnitude.</p>"
+            + figure(money_sankey(supply.beyond, year), "money-sankey", src)
+            + figure(world_map(supply.beyond, year), "world-map", src)
+            + figure(arms_map(), "arms-map", "narcosim orgs guns: Mexico's estimate as "
+                     "reported, Mayors Against Illegal Guns 2010, GAO-21-322")
+            + "</section>")
+
+
 def render_assessment(atlas: Atlas, year: int, supply: SupplyYear, top: int = 10) -> str:
     """Render the assessment page.
 
@@ -262,6 +280,7 @@ of Sinaloa's factions and whether CJNG's franchises were present at the end of {
 <section class="page"><h2>In Mexico: who sides with whom</h2>
 {figure(mexico_bars(alignment), "mexico-bars", _NETWORK)}</section>
 {sankeys}
+{_beyond_section(supply, year, model)}
 <section class="page"><h2>Deaths by drug: trends</h2>
 {figure(national_deaths_chart(deaths), "national-trend", _CDC)}
 {figure(state_trend_chart(deaths, population, year, list(fent_top["state_abbr"].head(8))),

@@ -36,7 +36,12 @@ from narcosim.analysis.effects import MIN_MEMBERS
 from narcosim.atlas.store import Atlas
 from narcosim.core.files import write_text_atomic
 from narcosim.errors import StoreError
-from narcosim.report.compare_sections import arm_titles, assumptions_section, decisions_section
+from narcosim.report.compare_sections import (
+    arm_titles,
+    assumptions_section,
+    decisions_section,
+    money_section,
+)
 from narcosim.report.compare_time import time_section
 from narcosim.report.maps import drug_label
 from narcosim.report.offline import REPORT_CSS, TOPOJSON_NAME, geo_assets_script, page_head
@@ -346,6 +351,7 @@ and a kilogram of methamphetamine are not alike); a rise is flow displaced there
 {_gained(data, titles)}
 <h2>Seizures, arrests and operations</h2>
 {_enforcement(data, titles)}
+{money_section(summary, arms, titles, _interval)}
 {assumptions_section(data)}</main>
 <script type="application/json" id="{DATA_ID}">{numbers}</script>
 </body>

@@ -204,3 +204,60 @@ lean on them: treat the figures above as conditional on these values.</p>
 <table id="assumptions-model"><thead><tr><th>module</th><th>parameter</th><th>default</th>
 <th>source</th></tr></thead><tbody>{model_rows}</tbody></table>
 """
+
+
+#: Money and reach measures shown in the compare page: measure -> (label, dollars?).
+MONEY_MEASURES: dict[str, tuple[str, bool]] = {
+    "cartel_revenue_usd": ("cartel revenue from US sales", True),
+    "other_revenue_usd": ("cartel revenue besides US sales", True),
+    "laundered_usd": ("laundered south", True),
+    "money_seized_usd": ("money seized", True),
+    "export_kg": ("exported abroad, kg", False),
+    "precursor_shipped_kg": ("precursors shipped, kg", False),
+    "precursor_seized_kg": ("precursors seized, kg", False),
+}
+
+
+def money_section(summary: pd.DataFrame, arms: list[str], titles: Mapping[str, str],
+                  cell: Callable[[dict[str, Any] | None, bool], str]) -> str:
+    """The money and reach table: each arm's change in the money and export measures.
+
+    Rows are the arms' changes against the baseline (mean and the members' 90% interval) in
+    cartel revenue (US sales by drug; exports, migrant smuggling and sex trafficking by
+    line), laundering and seizures by channel, exports by region and precursor shipments by
+    source (:mod:`narcosim.analysis.measures`); empty when the members have no money.
+
+    Args:
+        summary: ``comparison.parquet``'s rows.
+        arms: The scenario arms, in order.
+        titles: Arm -> title.
+        cell: Formats one statistic (``mean``, ``p5``, ``p95``, ``n``) as a table cell; the
+            flag says dollars.
+    """
+    rows = summary[summary["measure"].isin(list(MONEY_MEASURES))]
+    if rows.empty:
+        return ""
+    body = []
+    for arm in arms:
+        mine = rows[rows["arm"] == arm]
+        moved = mine[(mine["mean"].fillna(0) != 0) | (mine["p5"].fillna(0) != 0)
+                     | (mine["p95"].fillna(0) != 0)]
+        for row in moved.itertuples():
+            label, dollars = MONEY_MEASURES[row.measure]
+            where = " ".join(str(v).replace("_", " ") for v in (row.key, row.drug)
+                             if v and v != "US")
+            stat = {"mean": row.mean, "p5": row.p5, "p95": row.p95, "n": row.n}
+            body.append(f'<tr data-arm="{_e(arm)}" data-measure="{_e(row.measure)}"><td>'
+                        f"{_e(titles.get(arm, arm))}</td><td>{_e(label)}"
+                        f"{': ' + _e(where) if where else ''}</td>{cell(stat, dollars)}</tr>")
+        if len(moved) < len(mine):
+            body.append(f'<tr data-arm="{_e(arm)}"><td>{_e(titles.get(arm, arm))}</td><td>'
+                        f"{len(mine) - len(moved)} other money measures</td><td>no change in "
+                        "any member</td></tr>")
+    return ('<h2>Money and the cartels\' reach</h2><p class="note">Change against the '
+            "baseline in the cartels' revenue, laundering, exports abroad and precursor "
+            "shipments (prices, markets and shares are cited ranges and marked guesses; "
+            "migrant smuggling and sex trafficking are rough; see docs/beyond_border.md)."
+            '</p><table id="money-table"><thead><tr><th>scenario</th><th>measure</th>'
+            "<th>change vs baseline</th></tr></thead><tbody>" + "".join(body)
+            + "</tbody></table>")

@@ -19,6 +19,7 @@ from narcosim.interventions.config import (
     BorderSurgeConfig,
     ChannelAMLConfig,
     DealerOperationConfig,
+    DemandAbroadConfig,
     HubTakedownConfig,
     LeaderRemovalConfig,
     MoneyLaunderingConfig,
@@ -35,7 +36,7 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 AnyIntervention = Annotated[
     BorderSurgeConfig | HubTakedownConfig | DealerOperationConfig | PrecursorControlConfig
     | PrecursorSourceControlConfig | MoneyLaunderingConfig | ChannelAMLConfig | LeaderRemovalConfig
-    | NaloxoneConfig | TreatmentConfig | TestStripsConfig | PreventionConfig,
+    | DemandAbroadConfig | NaloxoneConfig | TreatmentConfig | TestStripsConfig | PreventionConfig,
     Field(discriminator="kind"),
 ]
 #: A parameter override: a number in the parameter's units, a string with units

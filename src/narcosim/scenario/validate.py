@@ -33,6 +33,7 @@ from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.money import Money
 from narcosim.model.people import People
+from narcosim.model.portfolio import Portfolio
 from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
@@ -52,6 +53,7 @@ from narcosim.scenario.refs import WorldRefs
 MODULE_CLASSES: dict[str, type[Module]] = {
     "precursors": Precursors, "production": Production, "trafficking": Trafficking,
     "distribution": Distribution, "dealers": Dealers, "money": Money, "people": People,
+    "portfolio": Portfolio,
 }
 TARGET_LISTS = ("ports", "field_offices", "hubs", "states", "cities")
 _TYPE_WORDS = {
