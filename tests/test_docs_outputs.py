@@ -217,6 +217,13 @@ def test_loaders_return_the_documented_frames(outputs: Path) -> None:
     annual = ns.load_ensemble(outputs / "ens", "annual")
     columns_match(tables[("narcosim ensemble", "bands_annual.parquet")],
                   list(annual.columns), dims, "annual")
+    national = ns.load_ensemble(outputs / "ens", "national")
+    assert list(national.columns) == [c for c in annual.columns if c not in ("state", "steps")]
+    # means add up over states (the quantiles do not: they come from the members' totals)
+    deaths = annual[(annual["metric"] == "deaths") & annual["state"].notna()]
+    summed = deaths.groupby(["year", "drug"])["mean"].sum()
+    nat = national[national["metric"] == "deaths"].set_index(["year", "drug"])["mean"]
+    assert len(nat) == len(summed) and (nat - summed).abs().max() < 1e-6 * (1 + summed.max())
     members = ns.load_ensemble(outputs / "ens", "members")
     assert list(members.columns[:2]) == ["member", "seed"]
     assert sorted(members["member"].unique()) == [0, 1]
