@@ -3,7 +3,8 @@
 Built from a run's tidy results: the US-bound product (``production/produced_kg``) and the
 exports to Europe, Africa, Asia and Oceania (``portfolio/export_kg`` and
 ``export_revenue_usd``, :mod:`narcosim.model.portfolio`). Each flow is a line from Mexico to
-the region, its width by kilograms, its label the kilograms and the wholesale revenue. The
+the region, its width by the square root of the kilograms (so the exports, a few percent
+of the US-bound flow, stay visible), its label the kilograms and the wholesale revenue. The
 atlas store holds no world geometry, so the map is drawn on longitude and latitude axes
 without coastlines (a schematic), self-contained and offline
 (:func:`narcosim.report.offline.write_html`).
@@ -79,7 +80,7 @@ def world_map(frame: pd.DataFrame, year: int | None = None) -> go.Figure:
         label = f"{row.destination}: {row.kg / 1000:,.1f} t{money}"
         fig.add_trace(go.Scatter(
             x=[MEXICO[1], lon], y=[MEXICO[0], lat], mode="lines+markers+text",
-            line={"width": 1 + 11 * row.kg / top}, text=["", label],
+            line={"width": 1 + 11 * np.sqrt(row.kg / top)}, text=["", label],
             textposition="top center", name=label, hoverinfo="name"))
     fig.add_trace(go.Scatter(x=[MEXICO[1]], y=[MEXICO[0]], mode="markers+text",
                              text=["Mexico (labs)"], textposition="bottom center",
@@ -89,7 +90,8 @@ def world_map(frame: pd.DataFrame, year: int | None = None) -> go.Figure:
               "(narcosim model; schematic, no coastlines)",
         xaxis={"title": "longitude (degrees)", "range": [-180, 180]},
         yaxis={"title": "latitude (degrees)", "range": [-60, 80], "scaleanchor": "x"},
-        font={"size": 12}, legend={"title": "destination: kg shipped, export revenue"})
+        font={"size": 12}, height=560,
+        legend={"title": "destination: shipped, export revenue (width: square root of kg)"})
     return fig
 
 
