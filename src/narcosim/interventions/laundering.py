@@ -24,14 +24,14 @@ class ChannelAML(Intervention):
     """More seizures on, and less capacity of, one laundering channel."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("added_seizure", 0.05, "", 0.0, 1.0,
+        ParamSpec("added_seizure", 0.05, "fraction", 0.0, 1.0,
                   source="guess: share of the channel's flow seized on top of the usual "
                          "rate at intensity 1 (bulk cash seizures run near 1%, Washington "
                          "Post 2010); range 0.01-0.2",
                   doc="Added seizure share per unit intensity.",
                   prior=(0.01, 0.2),
                   prior_source="guess: from one to twenty percent"),
-        ParamSpec("capacity_cut", 0.3, "", 0.0, 1.0,
+        ParamSpec("capacity_cut", 0.3, "fraction", 0.0, 1.0,
                   source="guess: share of the channel's weekly capacity lost at intensity 1; "
                          "range 0.1-0.6",
                   doc="Channel capacity lost per unit intensity.",

@@ -25,7 +25,7 @@ class SourceControl(Intervention):
     """Block a share of one supplier country's precursor shipments for the chosen drugs."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("efficacy", 0.5, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.5, "fraction", 0.0, 1.0,
                   source="guess: share of the country's shipments blocked at intensity 1 "
                          "(China's 2019 class-wide scheduling of fentanyl analogues moved "
                          "trade to precursors rather than stopping it, Chemistry World 2025); "

@@ -77,7 +77,7 @@ class Precursors(Module):
                   "precursors let through (precursor source control)."),
     )
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("fentanyl_routes", [0.2, 0.3, 0.5], "", 0.0, 1.0, kind="array",
+        ParamSpec("fentanyl_routes", [0.2, 0.3, 0.5], "fraction", 0.0, 1.0, kind="array",
                   source="guess: shares of fentanyl made via ANPP, NPP and 4-AP; NPP and ANPP "
                          "entered Table I of the 1988 Convention in 2017 and 4-AP, 1-boc-4-AP "
                          "and norfentanyl in 2022 (INCB Precursors report 2023), and the DEA "
@@ -86,67 +86,67 @@ class Precursors(Module):
                   doc="Share of fentanyl made via ANPP, NPP and 4-AP (sums to 1).",
                   prior=(1.0, 1.0),
                   prior_source="guess: the split is held; its sum must stay 1"),
-        ParamSpec("p2p_share", 0.9, "", 0.0, 1.0,
+        ParamSpec("p2p_share", 0.9, "fraction", 0.0, 1.0,
                   source="guess: NDTA 2024 — Mexican methamphetamine is made mainly by the P2P "
                          "method; the rest from ephedrine/pseudoephedrine; range 0.8-1.0",
                   doc="Share of methamphetamine made from P2P (the rest from ephedrine).",
                   prior=(0.8, 1.0),
                   prior_source="guess: P2P is the dominant method (NDTA 2024); 0.8 to 1.0"),
-        ParamSpec("fentanyl_purity", 0.1, "", 0.001, 1.0,
+        ParamSpec("fentanyl_purity", 0.1, "fraction", 0.001, 1.0,
                   source="guess: kg of pure fentanyl per kg of product moved (powder cut with "
                          "fillers, pills of about 2.4 mg in ~100 mg, DEA lab testing); range "
                          "0.02-0.3",
                   doc="Pure fentanyl per kg of fentanyl product.",
                   prior=(0.02, 0.3),
                   prior_source="guess: pills at ~2.4% to powder at up to ~30%"),
-        ParamSpec("methamphetamine_purity", 0.9, "", 0.001, 1.0,
+        ParamSpec("methamphetamine_purity", 0.9, "fraction", 0.001, 1.0,
                   source="guess: DEA Methamphetamine Profiling Program reports high purity "
                          "(above 90%) for Mexican methamphetamine; range 0.8-1.0",
                   doc="Pure methamphetamine per kg of product.",
                   prior=(0.8, 1.0),
                   prior_source="guess: 0.8 to 1.0 (high-purity P2P methamphetamine)"),
-        ParamSpec("synthesis_yield", 0.5, "", 0.05, 1.0,
+        ParamSpec("synthesis_yield", 0.5, "fraction", 0.05, 1.0,
                   source="guess: share of the molar yield clandestine labs achieve; range "
                          "0.3-0.8",
                   doc="Product made per unit of stoichiometric yield.",
                   prior=(0.3, 0.8),
                   prior_source="guess: crude clandestine synthesis, 0.3 to 0.8"),
-        ParamSpec("china_share_fentanyl", 0.9, "", 0.0, 1.0,
+        ParamSpec("china_share_fentanyl", 0.9, "fraction", 0.0, 1.0,
                   source="guess: NDTA 2024 — China-based suppliers are the main source of "
                          "fentanyl precursors, India-based ones secondary; range 0.7-0.98",
                   doc="Share of fentanyl precursors ordered from China (the rest from India).",
                   prior=(0.7, 0.98),
                   prior_source="guess: China dominant, India a minority (NDTA 2024)"),
-        ParamSpec("china_share_methamphetamine", 0.75, "", 0.0, 1.0,
+        ParamSpec("china_share_methamphetamine", 0.75, "fraction", 0.0, 1.0,
                   source="guess: NDTA 2024 — methamphetamine precursors come from China and "
                          "India; range 0.5-0.9",
                   doc="Share of methamphetamine precursors ordered from China.",
                   prior=(0.5, 0.9),
                   prior_source="guess: China larger, India substantial (NDTA 2024)"),
-        ParamSpec("sea_share", 0.8, "", 0.0, 1.0,
+        ParamSpec("sea_share", 0.8, "fraction", 0.0, 1.0,
                   source="guess: bulk chemicals travel by container to Manzanillo and Lázaro "
                          "Cárdenas (NDTA 2024); air cargo and parcels carry the rest; range "
                          "0.6-0.95",
                   doc="Share of precursor shipments by sea (the rest by air).",
                   prior=(0.6, 0.95),
                   prior_source="guess: most bulk by sea"),
-        ParamSpec("sea_seizure", 0.05, "", 0.0, 0.99,
+        ParamSpec("sea_seizure", 0.05, "fraction", 0.0, 0.99,
                   source="guess: share of sea shipments Mexican customs and navy seize; "
                          "range 0.01-0.15",
                   doc="Share of sea shipments seized.",
                   prior=(0.01, 0.15),
                   prior_source="guess: a small share of containers is inspected"),
-        ParamSpec("air_seizure", 0.1, "", 0.0, 0.99,
+        ParamSpec("air_seizure", 0.1, "fraction", 0.0, 0.99,
                   source="guess: share of air shipments seized; range 0.02-0.25",
                   doc="Share of air shipments seized.",
                   prior=(0.02, 0.25),
                   prior_source="guess: parcels are screened more than containers"),
-        ParamSpec("stock_weeks", 8.0, "", 0.0, 104.0,
+        ParamSpec("stock_weeks", 8.0, "weeks", 0.0, 104.0,
                   source="guess: weeks of use the labs keep in stock; range 2-26",
                   doc="Lab stock the labs order to keep, in weeks of the current need.",
                   prior=(2.0, 26.0),
                   prior_source="guess: from a fortnight to half a year"),
-        ParamSpec("substitution", 0.5, "", 0.0, 1.0,
+        ParamSpec("substitution", 0.5, "fraction", 0.0, 1.0,
                   source="guess: share of a blocked country's shipments the labs re-order "
                          "from the other country the same week (the shift from China to India "
                          "after China's 2019 controls, Frontiers in Public Health 2022); "
