@@ -23,10 +23,10 @@ import pytest
 
 #: docs/model.md, "Out of sample": relative WIS of the anchored forecast by drug and place.
 PINNED: dict[tuple[str, str], float] = {
-    ("fentanyl", "national"): 0.8129, ("fentanyl", "state"): 0.9597,
-    ("all_drugs", "national"): 0.7905, ("all_drugs", "state"): 0.8476,
-    ("methamphetamine", "national"): 0.8861, ("methamphetamine", "state"): 0.7576,
-    ("cocaine", "national"): 0.7627, ("cocaine", "state"): 0.8464,
+    ("fentanyl", "national"): 0.8199, ("fentanyl", "state"): 0.9902,
+    ("all_drugs", "national"): 0.8102, ("all_drugs", "state"): 0.8578,
+    ("methamphetamine", "national"): 0.9223, ("methamphetamine", "state"): 0.7314,
+    ("cocaine", "national"): 0.7714, ("cocaine", "state"): 0.8150,
 }
 
 
@@ -60,7 +60,7 @@ def test_intervals_cover_80_to_97_percent(evaluation: Path) -> None:
 
 
 #: docs/model.md, "Held-out states": pooled R² of per-capita rates, model and population share.
-HELD_OUT = {"fentanyl": (0.512, 0.136), "all_drugs": (0.372, 0.159)}
+HELD_OUT = {"fentanyl": (0.430, 0.136), "all_drugs": (0.335, 0.159)}
 
 
 @pytest.mark.slow
@@ -73,8 +73,11 @@ def test_held_out_states_beat_population_share_as_documented(evaluation: Path) -
         assert r2[drug]["model"] == pytest.approx(model, abs=0.005), r2[drug]
         assert r2[drug]["population share"] == pytest.approx(flat, abs=0.005), r2[drug]
         assert {"2015 share", "persistence"} <= set(r2[drug])
-    # and in every fold, so it does not hang on one group of states
+    # fentanyl beats population share in every fold, so it does not hang on one group of
+    # states; all drugs only in three folds of five (docs/model.md says which)
+    wins = {drug: 0 for drug in HELD_OUT}
     for fold in leave["folds"]:
         rows = {row["drug"]: row for row in fold["r2"]}
         for drug in HELD_OUT:
-            assert rows[drug]["model"] > rows[drug]["population share"], (fold["states"], drug)
+            wins[drug] += rows[drug]["model"] > rows[drug]["population share"]
+    assert wins == {"fentanyl": 5, "all_drugs": 3}, wins

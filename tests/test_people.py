@@ -17,7 +17,15 @@ from narcosim.core.time import Timeline
 from narcosim.model.builder import DEFAULT_START, load_inputs
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs
-from narcosim.model.people import COCAINE, DEATH_KEYS, GROUPS, METH, OPIOID, People
+from narcosim.model.people import (
+    COCAINE,
+    DEATH_KEYS,
+    GROUPS,
+    METH,
+    METH_ONLY,
+    OPIOID,
+    People,
+)
 from narcosim.model.replay import MarketReplay
 
 END = "2017-12-31"
@@ -81,7 +89,9 @@ class OneMore(People):
         ref = avail.mean(axis=1, keepdims=True)
         ratio = np.divide(avail, ref, out=np.ones_like(avail), where=ref > 0)
         factor = np.clip(ratio[[0, 1, 2]], 1e-6, None) ** self.pars.initiation_elasticity
-        new = self.s_entry.poisson(ti, self.exits * factor)
+        lam = self.exits * factor
+        lam[METH_ONLY] += self._meth_growth_entrants()
+        new = self.s_entry.poisson(ti, lam)
         self.exits = np.zeros_like(self.exits)
         new[len(GROUPS) - 1, len(self.states) - 1] += 1
         self._add(ti, new)
