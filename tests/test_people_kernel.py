@@ -277,11 +277,11 @@ def test_buffered_draws_equal_stream_random() -> None:
     from narcosim.core.random import Stream
 
     people = People(np.ones((1, 2)), 2015, ("AA", "BB"))
-    people._buffers = [np.empty(0), np.empty(0), np.empty(0)]
+    people._buffers = {name: np.empty(0) for name in ("overdose", "care", "detail")}
     for n in (1, 5, 1000, 70_001):
         people.agents = SimpleNamespace(n_slots=n)
         for ti in (0, 3):
-            raw = people._raw_uniforms(Stream("people.overdose", 11), ti, 0) + 2.0**-54
+            raw = people._raw_uniforms(Stream("people.overdose", 11), ti, "overdose") + 2.0**-54
             assert np.array_equal(raw, Stream("people.overdose", 11).random(ti, np.arange(n)))
             slots = np.unique(np.random.default_rng(n + ti).integers(0, n, size=max(n // 7, 1)))
             got = people._uniforms_at(Stream("people.overdose_detail", 11), ti, slots, 1)
@@ -291,6 +291,6 @@ def test_buffered_draws_equal_stream_random() -> None:
     assert empty.shape == (0,)
     # the buffer is reused, and a reused (step, key) is still refused by the stream
     stream = Stream("people.care_transition", 11)
-    people._raw_uniforms(stream, 4, 1)
+    people._raw_uniforms(stream, 4, "care")
     with pytest.raises(RuntimeError, match="already drawn"):
-        people._raw_uniforms(stream, 4, 1)
+        people._raw_uniforms(stream, 4, "care")

@@ -22,7 +22,7 @@ class DemandAbroad(Intervention):
     """Less demand for the cartels' exports in one region."""
 
     param_specs: ClassVar[list[ParamSpec]] = [
-        ParamSpec("efficacy", 0.2, "", 0.0, 1.0,
+        ParamSpec("efficacy", 0.2, "fraction", 0.0, 1.0,
                   source="guess: share of the region's demand for the cartels' product cut "
                          "at intensity 1 (demand-side programmes move national markets by a "
                          "few to tens of percent over years); range 0.05-0.5",

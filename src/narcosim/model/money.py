@@ -54,8 +54,8 @@ ACCOUNTS: tuple[str, ...] = ("revenue", "us_cash", "seized", "fees", "costs", "t
 
 def _price(name: str, default: float, low: float, high: float, source: str,
            prior_source: str, doc: str) -> ParamSpec:
-    return ParamSpec(name, default, "", 0.0, 1e7, source=source, doc=doc, prior=(low, high),
-                     prior_source=prior_source)
+    return ParamSpec(name, default, "usd per kg", 0.0, 1e7, source=source, doc=doc,
+                     prior=(low, high), prior_source=prior_source)
 
 
 class Money(Module):
@@ -109,7 +109,7 @@ class Money(Module):
                       "Central American transit prices; range 2,200-15,000",
                prior_source="guess: 2,200 to 15,000 dollars per kg",
                doc="Cost of cocaine to the Mexican cartels, dollars per kg."),
-        ParamSpec("capacity", [0.25, 0.15, 0.35], "", 0.0, 1.0, kind="array",
+        ParamSpec("capacity", [0.25, 0.15, 0.35], "fraction", 0.0, 1.0, kind="array",
                   source="guess: share of the cash waiting in the US each channel moves south "
                          "per week (bulk cash, trade-based, Chinese MLOs); FinCEN 2025 calls "
                          "the Chinese networks fast and dominant; the shares must sum to 1 or "
@@ -117,21 +117,21 @@ class Money(Module):
                   doc="Weekly share of the US cash each channel moves (sum <= 1).",
                   prior=(0.5, 1.3),
                   prior_source="guess: half to 1.3 times the default shares"),
-        ParamSpec("seizure", [0.01, 0.005, 0.002], "", 0.0, 1.0, kind="array",
+        ParamSpec("seizure", [0.01, 0.005, 0.002], "fraction", 0.0, 1.0, kind="array",
                   source="bulk cash: 'no more than one percent' of the proceeds smuggled "
                          "south is seized (Washington Post 2010, as reported); guess: "
                          "trade-based 0.5%, Chinese MLOs 0.2% (harder to see)",
                   doc="Share of what each channel moves that authorities seize.",
                   prior=(0.5, 2.0),
                   prior_source="guess: half to twice the default rates"),
-        ParamSpec("fee", [0.10, 0.10, 0.02], "", 0.0, 1.0, kind="array",
+        ParamSpec("fee", [0.10, 0.10, 0.02], "fraction", 0.0, 1.0, kind="array",
                   source="guess: couriers' and brokers' cut per channel; Chinese MLOs are "
                          "cheap and absorb losses (FinCEN advisory FIN-2025-A003); ranges "
                          "5-15%, 5-20%, 1-5%",
                   doc="Share of what each channel delivers that the launderers keep.",
                   prior=(0.5, 1.5),
                   prior_source="guess: half to 1.5 times the default fees"),
-        ParamSpec("abroad_fee", 0.10, "", 0.0, 1.0,
+        ParamSpec("abroad_fee", 0.10, "fraction", 0.0, 1.0,
                   source="guess: launderers' cut on export proceeds earned abroad (as on "
                          "the US channels); range 0.05-0.2",
                   doc="Share of the export revenue that launderers abroad keep.",

@@ -132,7 +132,7 @@ def _market_specs() -> list[ParamSpec]:
                       doc=f"Size of {region}'s {drug} market, kg a year.", prior=kg_prior,
                       prior_source=kg_source if kg_source.startswith("guess") else
                       f"the range of the source: {kg_source}"),
-            ParamSpec(f"{key}_share", share, "", 0.0, 1.0,
+            ParamSpec(f"{key}_share", share, "fraction", 0.0, 1.0,
                       source=_GUESS_SHARE.format(why=why, lo=share_prior[0],
                                                  hi=share_prior[1]),
                       doc=f"Mexican cartels' share of {region}'s {drug} market.",
