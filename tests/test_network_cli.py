@@ -111,6 +111,9 @@ def test_bad_graph_files_are_one_line_exit_2(tmp_path: Path, name: str, capsys) 
     (["--strategy", "degree", "--count", "150"], "between 1 and 149"),
     (["--strategy", "name"], "needs --names"),
     (["--strategy", "degree", "--graph", "nonsense"], "unknown graph 'nonsense'"),
+    (["--strategy", "random", "--fraction", "0.1", "--orders", "0"], "--orders 0"),
+    (["--strategy", "random", "--fraction", "0.1", "--orders", "10000000"], "--orders 10000000"),
+    (["--strategy", "degree", "--count", "99999999999"], "--count 99999999999"),
 ])
 def test_bad_disruption_input_is_one_line_exit_2(atlas_store: Path, args: list[str],
                                                  needle: str, capsys) -> None:
@@ -164,3 +167,16 @@ def test_small_and_old_style_json_graphs(tmp_path: Path, capsys) -> None:
     assert result["summary"]["edges"] == 2
     neg = result["key_players"]["neg"]["nodes"]  # k = 5 capped at n - 1 = 2
     assert len(neg) == 2 and neg[0] == "b"  # the middle of the path first
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--k", "1000"], "--k 1000"),
+    (["--restarts", "5000000"], "--restarts 5000000"),
+    (["--top", "99999999999"], "--top 99999999999"),
+])
+def test_metrics_counts_are_bounded(atlas_store: Path, args: list[str], needle: str,
+                                    capsys) -> None:
+    code, out, err = run_cli(["network", "metrics", *args, "--store", str(atlas_store)], capsys)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "whole number from" in lines[0], err

@@ -27,7 +27,15 @@ from narcosim.network.metrics import communities, gould_fernandez, network_summa
 from narcosim.network.recovery import workforce_recovery
 from narcosim.network.rewire import Rewiring, rewired_graph
 from narcosim.network.sources import analysed_graph, cartel_tables
+from narcosim.scenario.limits import check_count
 from narcosim.world import World
+
+#: Bounds of the network commands' counts (scenario/limits.py style): nodes listed or removed,
+#: key-player set size (the search is combinatorial), search restarts, random removal orders.
+MAX_NODES_LISTED = 10_000_000
+MAX_KEY_PLAYERS = 100
+MAX_RESTARTS = 1_000
+MAX_ORDERS = 100_000
 
 network_app = typer.Typer(help="The networks: cartel alliances, organisation, supply; metrics "
                           "and disruption.", no_args_is_help=True)
@@ -82,6 +90,9 @@ def metrics(
     g = analysed_graph(graph, file, store)
     if top < 0 or k < 0:
         raise ParameterError(f"--top {top} and --k {k} must be >= 0")
+    check_count("--top", top, 0, MAX_NODES_LISTED)
+    check_count("--k", k, 0, MAX_KEY_PLAYERS)
+    check_count("--restarts", restarts, 0, MAX_RESTARTS)
     table = node_metrics(g)
     labels, modularity = communities(g, method=method, seed=seed)
     table["community"] = pd.Series(labels)
@@ -163,6 +174,9 @@ def disrupt_cmd(
         raise ParameterError(f"--names goes with --strategy name, not {strategy}")
     if fraction is not None and count is not None:
         raise ParameterError("give --fraction or --count, not both")
+    check_count("--orders", orders, 1, MAX_ORDERS)
+    if count is not None:
+        check_count("--count", count, 0, MAX_NODES_LISTED)
     if recovery and (file is not None or (graph or "alliances") not in (
             "alliances", "alliances-rivalries")):
         raise ParameterError("--recovery needs the alliance graph (the workforce model's groups)")
