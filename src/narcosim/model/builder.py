@@ -210,19 +210,22 @@ def _portfolio_summary(sim: Sim) -> dict[str, Any]:
     """Revenue besides US sales by line and year (other crimes rough), exports by region."""
     if "portfolio" not in sim.modules:
         return {}
-    r, years = sim.results["portfolio"], sim.timeline.years
-    lines = r["other_revenue_usd"].sum(axis=1)  # (steps, lines)
-    kg = r["export_kg"].sum(axis=(1, 2))  # (steps, regions)
-    by_year = np.unique(years)
+    r, tl = sim.results["portfolio"], sim.timeline
+    lines = r.axes("other_revenue_usd").sum(r["other_revenue_usd"], "operator")
+    kg = r.axes("export_kg").sum(r["export_kg"], "operator", "drug")
+    by_year = [int(y) for y in np.unique(tl.years)]
+    # whole weeks by the year they start in, as the money and world-map pages count them
+    lines_year = np.array([lines[tl.years == y].sum(axis=0) for y in by_year])
+    kg_year = np.array([kg[tl.years == y].sum(axis=0) for y in by_year])
     return {
         "other_revenue_usd_by_year": {
-            line: {int(y): float(lines[years == y, i].sum()) for y in by_year}
+            line: {y: float(lines_year[j, i]) for j, y in enumerate(by_year)}
             for i, line in enumerate(LINES)},
         "other_revenue_note": "migrant smuggling and sex trafficking are rough orders of "
                               "magnitude (thin data); exports from cited market sizes and "
                               "guessed shares",
         "export_kg_by_year": {
-            region: {int(y): float(kg[years == y, i].sum()) for y in by_year}
+            region: {y: float(kg_year[j, i]) for j, y in enumerate(by_year)}
             for i, region in enumerate(REGIONS)},
     }
 

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from narcosim.core.axes import Axes
 from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
@@ -56,6 +57,10 @@ def _price(name: str, default: float, low: float, high: float, source: str,
            prior_source: str, doc: str) -> ParamSpec:
     return ParamSpec(name, default, "usd per kg", 0.0, 1e7, source=source, doc=doc,
                      prior=(low, high), prior_source=prior_source)
+
+
+#: The axes of the distribution's weekly ``sold`` array (kg).
+SOLD_AXES = Axes("operator", "drug", "state")
 
 
 class Money(Module):
@@ -212,7 +217,7 @@ class Money(Module):
     def step(self) -> None:
         """Book this week's revenue and costs, move cash south, seize and charge fees."""
         m = self.sim.modules
-        sold = m["distribution"].sold.sum(axis=2)  # (ops, drugs) kg
+        sold = SOLD_AXES.sum(m["distribution"].sold, "state")  # kg this week
         self.revenue_by_drug = sold * self.price[None, :]
         revenue = self.revenue_by_drug.sum(axis=1)
         self.us_cash += revenue

@@ -113,8 +113,9 @@ def simulate_supply(atlas: Atlas, year: int, seed: int = ASSESS_SEED,
     sim.run()
     world, tl = inputs.world, sim.timeline
     res = sim.results
-    crossing = tl.annual(res["trafficking"]["crossing_kg"], [year])[0]  # (drug, port)
-    crossed = crossing.sum(axis=1)
+    crossing_axes = res["trafficking"].axes("crossing_kg").drop("step")
+    (crossing,) = tl.annual(res["trafficking"]["crossing_kg"], [year])
+    crossed = crossing_axes.sum(crossing, "port")
     seized = tl.annual(res["trafficking"]["seized_kg"], [year])[0].sum(axis=(1, 2))
     passed_share = np.divide(crossed - seized, crossed, out=np.ones_like(crossed),
                              where=crossed > 0).clip(0.0, 1.0)
@@ -128,7 +129,7 @@ def simulate_supply(atlas: Atlas, year: int, seed: int = ASSESS_SEED,
                 "drug": drug, "crossing_kg": float(crossing[d, k]),
                 "passed_kg": float(crossing[d, k] * passed_share[d]),
             })
-    sold = tl.annual(res["distribution"]["sold_kg"], [year])[0]  # (drug, state)
+    (sold,) = tl.annual(res["distribution"]["sold_kg"], [year])
     states = list(world.states)
     state_rows = [
         {"state_abbr": s, "region": REGION_OF.get(s, "other"),
