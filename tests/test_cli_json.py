@@ -61,6 +61,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("network page", ["--out", "{tmp}/page.html", "--store", "{store}"]),
     ("network flowmap", ["--run", "{run}", "--out", "{tmp}/flows.html", "--year", "2015",
                          "--store", "{store}"]),
+    ("assess", ["2022", "--no-pdf", "--out", "{tmp}/assess",
+                "--store", "{store}"]),
 ]
 #: README commands not run here, and why.
 NOT_RUN = {
