@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from narcosim.core.files import write_text_atomic
+from narcosim.core.files import read_packaged_or_path, write_text_atomic
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 
@@ -120,17 +119,12 @@ class FittedSupply:
         Raises:
             ParameterError: The file is unreadable or malformed.
         """
-        if path is None:
-            text = resources.files("narcosim.model").joinpath(DEFAULT_FIT_FILE).read_text()
-            where = DEFAULT_FIT_FILE
-        else:
-            try:
-                text = Path(path).read_text()
-            except OSError as error:
-                raise ParameterError(f"cannot read fit {path}: {error.strerror}") from None
-            where = str(path)
+        found = read_packaged_or_path(path, "narcosim.model", DEFAULT_FIT_FILE, "fit")
+        if found is None:
+            raise ParameterError(f"the packaged supply fit {DEFAULT_FIT_FILE} is missing")
+        raw, where = found
         try:
-            data = json.loads(text)
+            data = json.loads(raw)
         except json.JSONDecodeError as error:
             raise ParameterError(f"{where} line {error.lineno}: not valid JSON") from None
         return cls.from_dict(data, where)

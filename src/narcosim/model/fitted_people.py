@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from narcosim.core.files import write_text_atomic
+from narcosim.core.files import read_packaged_or_path, write_text_atomic
 from narcosim.errors import ParameterError
 
 DEFAULT_PEOPLE_FIT = "fitted_people.json"
@@ -42,18 +41,12 @@ class FittedPeople:
         Raises:
             ParameterError: The file is unreadable or malformed.
         """
-        if path is None:
-            res = resources.files("narcosim.model").joinpath(DEFAULT_PEOPLE_FIT)
-            if not res.is_file():
-                return cls()
-            text, where = res.read_text(), DEFAULT_PEOPLE_FIT
-        else:
-            try:
-                text, where = Path(path).read_text(), str(path)
-            except OSError as error:
-                raise ParameterError(f"cannot read fit {path}: {error.strerror}") from None
+        found = read_packaged_or_path(path, "narcosim.model", DEFAULT_PEOPLE_FIT, "fit")
+        if found is None:
+            return cls()
+        raw, where = found
         try:
-            data = json.loads(text)
+            data = json.loads(raw)
             pars = {str(k): float(v) for k, v in data["pars"].items()}
             kappa = {str(k): float(v) for k, v in data.get("report_elasticity", {}).items()}
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):

@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from narcosim.core.files import write_text_atomic
+from narcosim.core.files import read_packaged_or_path, write_text_atomic
 from narcosim.core.random import INIT_STEP, Stream
 from narcosim.errors import ParameterError
 
@@ -87,16 +86,10 @@ class FittedPosterior:
         Raises:
             ParameterError: The file is missing (when named), unreadable or malformed.
         """
-        if path is None:
-            res = resources.files("narcosim.model").joinpath(DEFAULT_POSTERIOR)
-            if not res.is_file():
-                return None
-            raw, where = res.read_bytes(), DEFAULT_POSTERIOR
-        else:
-            try:
-                raw, where = Path(path).read_bytes(), str(path)
-            except OSError as error:
-                raise ParameterError(f"cannot read posterior {path}: {error.strerror}") from None
+        found = read_packaged_or_path(path, "narcosim.model", DEFAULT_POSTERIOR, "posterior")
+        if found is None:
+            return None
+        raw, where = found
         try:
             data = json.loads(raw)
             columns = tuple(str(c) for c in data["columns"])
