@@ -1,11 +1,10 @@
 """The public API: the example that opens docs/index.md runs, and the names in __all__ hold.
 
-The example's first block is executed as a reader pastes it, in a fresh working folder, with
-``NARCOSIM_HOME`` pointing at the session's imported store. To keep the suite fast, the fast
-test lowers two numbers by text substitution before running it (``scale=100`` becomes
-``scale=2000`` and ``runs=10`` becomes ``runs=2``; everything else runs as written). As
-written (1:100, 2 x 10 members of 2015-2026) the block takes minutes, too long for the suite;
-its time is measured by hand and stated in the closing note of issue 13.
+The example's first block is executed exactly as a reader pastes it (1:100, two arms of ten
+members of 2015-2026), in a fresh working folder, with ``NARCOSIM_HOME`` pointing at the
+session's imported store. It takes about two and a half minutes on an idle 2-core machine
+(measured: build 1.7 s, run 16.6 s, compare 124 s, save and load 1.4 s), so it is marked slow;
+the suite, slow tests included, is what CI runs.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ ISSUE_LINES = [
     'comparison = ns.compare(["status_quo", "naloxone_expansion"], runs=10)',
     'run = ns.load_run("runs/',
 ]
-FAST = {"scale=100)": "scale=2000)", "runs=10)": "runs=2)"}
 
 
 def first_block() -> str:
@@ -81,16 +79,13 @@ def test_first_block_of_index_is_the_issue_example() -> None:
              for want in ISSUE_LINES]
     assert None not in found, f"docs/index.md first block lacks {ISSUE_LINES[found.index(None)]}"
     assert found == sorted(found), "the issue's lines are out of order"
-    for old in FAST:
-        assert first_block().count(old) == 1, f"{old!r} should appear once (the fast test)"
 
 
-def test_index_example_runs_at_a_lower_scale(atlas_store: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    code = first_block()
-    for old, new in FAST.items():
-        code = code.replace(old, new)
-    check_namespace(run_block(code, tmp_path, atlas_store, monkeypatch), tmp_path, members=2)
+@pytest.mark.slow
+def test_index_example_runs_as_written(atlas_store: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    ns_ = run_block(first_block(), tmp_path, atlas_store, monkeypatch)
+    check_namespace(ns_, tmp_path, members=10)
 
 
 def test_every_public_name_exists_is_documented_and_typed() -> None:
