@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from narcosim.errors import DataValidationError
-from narcosim.report.maps import drug_label
+from narcosim.report.maps import drug_label, source_note
 
 NATIONAL_DRUGS: tuple[str, ...] = ("fentanyl", "methamphetamine", "cocaine", "heroin", "all_drugs")
 """Drug keys of the national chart, in legend order (CDC classes overlap: not additive)."""
@@ -89,19 +89,6 @@ def national_deaths_chart(deaths: pd.DataFrame, drugs: tuple[str, ...] = NATIONA
         legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"},
         height=560,
         margin={"l": 70, "r": 20, "t": 60, "b": 110},
-        annotations=[
-            {
-                "text": _SOURCE,
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": -0.16,
-                "xanchor": "left",
-                "yanchor": "top",
-                "align": "left",
-                "font": {"size": 11, "color": "#555"},
-            }
-        ],
+        annotations=[source_note(_SOURCE, -0.16)],
     )
     return fig

@@ -44,6 +44,18 @@ _SOURCE_POPULATION = {
 }
 
 
+def source_note(text: str, y: float) -> dict:
+    """A figure's source line: small grey text at the bottom left, below the plot area.
+
+    Args:
+        text: The note (HTML line breaks allowed).
+        y: Its top edge in paper coordinates (negative: below the plot).
+    """
+    return {"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0,
+            "y": y, "xanchor": "left", "yanchor": "top", "align": "left",
+            "font": {"size": 11, "color": "#555"}}
+
+
 def drug_label(drug: str, indicator: str | None = None) -> str:
     """A readable name for a drug key, falling back on CDC's indicator label.
 
@@ -243,19 +255,6 @@ def choropleth(values: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         geo={"scope": "usa", "projection": {"type": "albers usa"}, "showlakes": False},
         height=640,
         margin={"l": 10, "r": 10, "t": 60, "b": 90},
-        annotations=[
-            {
-                "text": _source_note(values),
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": -0.02,
-                "xanchor": "left",
-                "yanchor": "top",
-                "align": "left",
-                "font": {"size": 11, "color": "#555"},
-            }
-        ],
+        annotations=[source_note(_source_note(values), -0.02)],
     )
     return fig

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 from narcosim.core.axes import Axes
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
-from narcosim.report.maps import choropleth, drug_label, map_values
+from narcosim.report.maps import choropleth, drug_label, map_values, source_note
 from narcosim.report.run_data import BAND, FIT_YEARS, ReportData
 
 COLOURS: dict[str, str] = {
@@ -208,10 +208,6 @@ def state_maps(data: ReportData, deaths: pd.DataFrame, population: pd.DataFrame,
             fig.update_traces(meta={"drug": drug, "kind": kind})
             fig.update_layout(height=470, margin={"l": 0, "r": 0, "t": 70, "b": 80},
                               title={"font": {"size": 14}})
-            fig.update_layout(annotations=[{
-                "text": _map_note(kind, values), "showarrow": False, "xref": "paper",
-                "yref": "paper", "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top",
-                "align": "left", "font": {"size": 11, "color": "#555"},
-            }])
+            fig.update_layout(annotations=[source_note(_map_note(kind, values), -0.02)])
             out.append((f"map-{drug}-{kind}", fig, values))
     return out
