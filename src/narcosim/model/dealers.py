@@ -19,7 +19,7 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 
@@ -94,6 +94,13 @@ class Dealers(Module):
         self.s_arrest = self.stream("arrest")
         self.arrests = np.zeros(self.n_states, dtype=np.int64)
         self.recruits = np.zeros(self.n_states, dtype=np.int64)
+        #: A dealer's probability of quitting in a step, and the share of the shortfall
+        #: recruited in a step (before the social-media boost), converted once.
+        self.p_quit = Rate(self.pars.quit_rate, per="year").prob_per_step(sim.dt_days)
+        self.recruit_per_step = Rate(self.pars.recruit_rate, per="week").per_step(sim.dt_days)
+        #: Kilograms of each drug a dealer moves in a step.
+        self.kg_per_dealer_step = Rate(self.pars.kg_per_dealer_week,
+                                       per="week").per_step(sim.dt_days)
         r = self.results
         r.define("dealers", {"state": self.states}, units="dealers",
                  doc="Cartel-linked dealers (agents x scale).")
@@ -115,8 +122,7 @@ class Dealers(Module):
         sim = self.sim
         ti = sim.ti
         slots = self.agents.alive_slots
-        p_quit = -np.expm1(-self.pars.quit_rate * sim.dt_days / DAYS_PER_YEAR)
-        quits = self.s_quit.bernoulli(ti, slots, p_quit)
+        quits = self.s_quit.bernoulli(ti, slots, self.p_quit)
         self.agents.remove(slots[quits])
         self.arrests = np.zeros(self.n_states, dtype=np.int64)
         if np.any(self.arrest_prob > 0):
@@ -126,11 +132,11 @@ class Dealers(Module):
             self.agents.remove(slots[caught])
             self.arrests = np.bincount(state[caught], minlength=self.n_states)
         sold = sim.modules["distribution"].sold  # (operators, drugs, states)
-        needed = (sold / self.pars.kg_per_dealer_week[None, :, None]).sum(axis=1) / self.scale
+        needed = (sold / self.kg_per_dealer_step[None, :, None]).sum(axis=1) / self.scale
         gap = np.maximum(needed - self.counts(), 0.0)
-        rate = self.pars.recruit_rate * sim.dt_days / DAYS_PER_WEEK
+        rate = self.recruit_per_step
         if sim.timeline.years[ti] >= self.pars.social_media_from:
-            rate *= self.pars.social_media_boost
+            rate = rate * self.pars.social_media_boost
         new = self.s_recruit.poisson(ti, np.minimum(rate, 1.0) * gap)
         ops, states = np.nonzero(new)
         n = new[ops, states]

@@ -24,7 +24,8 @@ from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import INIT_STEP
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
+from narcosim.core.time import Duration, Rate
+from narcosim.core.units import ROUND_WEEKS_PER_YEAR
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
@@ -160,6 +161,15 @@ class Distribution(Module):
         self.price_index = np.ones(n_s)
         self.hub_throughput = np.zeros(len(world.hubs))
         self.s_open = self.stream("presence_opening")
+        #: Branch and franchise opening rates per step (before the market factor).
+        self.branch_open_per_step = Rate(self.pars.branch_open_rate,
+                                         per="year").per_step(sim.dt_days)
+        self.franchise_open_per_step = Rate(self.pars.franchise_open_rate,
+                                            per="year").per_step(sim.dt_days)
+        #: Steps in the round 52-week year (52 weekly steps) that turns a dealer's arrest risk
+        #: per step into the yearly risk the price premium is on: the fit was made with
+        #: ROUND_WEEKS_PER_YEAR, not 365.25 days.
+        self.steps_per_risk_year = Duration(ROUND_WEEKS_PER_YEAR, "weeks").steps(sim.dt_days)
         self._market_mean: dict[int, np.ndarray] = {}
         initial = np.isin(np.array(world.states), INITIAL_STATES)
         self.presence = np.where((self.kind == "independent")[:, None], True, initial[None, :])
@@ -195,16 +205,15 @@ class Distribution(Module):
 
     def _open(self, ti: int, market: np.ndarray) -> None:
         """Open branches and franchises with a probability rising with the market."""
-        dt_years = self.sim.dt_days / DAYS_PER_YEAR
-        rate = np.zeros(self.inputs.n_ops)
-        rate[self._umbrella] = self.pars.branch_open_rate
-        franchise = self.pars.franchise_open_rate
+        rate = np.zeros(self.inputs.n_ops)  # per step
+        rate[self._umbrella] = self.branch_open_per_step
+        franchise = self.franchise_open_per_step
         if self.centre_removed():
             franchise *= self.pars.headless_coordination
         rate[self._franchise] = franchise
         rate[~(self.active & self.sim.modules["production"].operator_active)] = 0.0
         relative = market * len(market) + self.pars.small_market_floor
-        hazard = rate[:, None] * relative[None, :] * dt_years
+        hazard = rate[:, None] * relative[None, :]
         u = self.s_open.fill(ti, np.empty(hazard.size)).reshape(hazard.shape)  # slot = cell
         opens = (~self.presence) & (u < -np.expm1(-hazard))
         self.presence |= opens
@@ -258,7 +267,8 @@ class Distribution(Module):
         self.seized_total += self.seized_now.sum(axis=1)
         # Risks and prices (Reuter & Kleiman 1986): dealers charge a premium for their arrest
         # risk; at a higher price less is bought (price elasticity of demand).
-        self.price_index = 1.0 + self.pars.risk_premium * self.arrest_risk * ROUND_WEEKS_PER_YEAR
+        self.price_index = 1.0 + self.pars.risk_premium * self.arrest_risk \
+            * self.steps_per_risk_year
         turnover = self.pars.retail_turnover * self.price_index ** (-self.pars.price_elasticity)
         self.sold = self.state_stock * turnover[None, None, :]
         self.sold_by_state = self.sold.sum(axis=0)

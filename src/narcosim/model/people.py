@@ -34,7 +34,8 @@ from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
+from narcosim.core.time import Duration, Rate
+from narcosim.core.units import DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.people_programmes import (
@@ -122,6 +123,8 @@ class People(Module):
 
         self.kernel = people_kernel
         n_s = len(self.states)
+        #: The step's length in weeks: a weekly hazard times this is the step's hazard.
+        self._weeks_per_step = float(sim.timeline.dt.to("weeks").value)
         self.agents = Agents({"state": (np.int16, 0), "group": (np.int8, 0),
                               "meth_u": (np.float32, 1.0), "coc_u": (np.float32, 1.0),
                               "status": (np.int8, USING), "nal_u": (np.float32, 1.0),
@@ -281,7 +284,6 @@ class People(Module):
             Shape (components, cells); multiply by :meth:`coefficients` for hazards.
         """
         p = self.pars
-        dt_weeks = self.sim.dt_days / DAYS_PER_WEEK
         fent, meth, coc = (avail[SUPPLY_DRUGS.index(d)] for d in SUPPLY_DRUGS)
         # constant elasticity of the fentanyl hazard to local fentanyl supply (fitted, with
         # its interval); heroin's share of the opioid hazard falls as fentanyl displaces it
@@ -302,7 +304,7 @@ class People(Module):
         comp[:, TREATMENT] = comp[:, USING] * p.moud_risk_multiplier
         if (self.fentanyl_factor != 1.0).any():  # test strips; x * 1.0 is x otherwise
             comp[FENTANYL_COMPONENTS] *= self.fentanyl_factor
-        return comp.reshape(len(COMPONENTS), -1) * dt_weeks
+        return comp.reshape(len(COMPONENTS), -1) * self._weeks_per_step
 
     # ------------------------------------------------------------------ step
     def _raw_uniforms(self, stream: Stream, ti: int, buffer: str, key: int = 0,
@@ -338,7 +340,9 @@ class People(Module):
                p.treatment_to_remission, p.tolerance_loss_weeks)
         if self._care_cache is not None and self._care_cache[0] == key:
             return self._care_cache[1]
-        dt_w = self.sim.dt_days / DAYS_PER_WEEK
+        dt = self.sim.dt_days
+        # rates per week; the yearly ones are divided by the round 52 weeks a year the
+        # packaged fit was made with (ROUND_WEEKS_PER_YEAR), not by 365.25 / 7 days
         leave_t = 1.0 / p.treatment_weeks
         enter_t = p.treatment_share / (1.0 - p.treatment_share) * leave_t \
             if p.treatment_share < 1 else 1.0
@@ -351,16 +355,18 @@ class People(Module):
         r_quit = np.where(opioid, 0.0, quit_)
         r_all = r_treat + jail + r_quit
         with np.errstate(invalid="ignore", divide="ignore"):
-            p_any = -np.expm1(-r_all * dt_w)
+            p_any = Rate(r_all, per="week").prob_per_step(dt)
             cut_treat = p_any * r_treat / r_all
             cut_jail = cut_treat + p_any * jail / r_all
-        p_leave = -np.expm1(-leave_t * dt_w)
+        p_leave = Rate(leave_t, per="week").prob_per_step(dt)
         rates = np.array([cut_treat[0], cut_jail[0], p_any[0], cut_treat[1], cut_jail[1],
                           p_any[1], p_leave, p_leave * p.treatment_to_remission,
-                          -np.expm1(-relapse * dt_w), -np.expm1(-release * dt_w)])
+                          Rate(relapse, per="week").prob_per_step(dt),
+                          Rate(release, per="week").prob_per_step(dt)])
         top = rates[np.isfinite(rates)]
         rates = np.append(rates, top.max() if top.size else 0.0)
-        result = tuple(float(r) for r in rates), round(p.tolerance_loss_weeks / dt_w)
+        result = (tuple(float(r) for r in rates),
+                  round(Duration(p.tolerance_loss_weeks, "weeks").steps(dt)))
         self._care_cache = (key, result)  # the same every step unless a parameter changes
         return result
 
@@ -474,7 +480,7 @@ class People(Module):
             return np.zeros(len(self.states))
         mine = a.alive & (a["group"] == METH_ONLY)
         count = np.bincount(a["state"][mine], minlength=len(self.states)).astype(float)
-        return count * np.expm1(p.meth_users_growth * self.sim.dt_days / DAYS_PER_YEAR)
+        return count * np.expm1(Rate(p.meth_users_growth, per="year").per_step(self.sim.dt_days))
 
     def update_results(self) -> None:
         """Record deaths, overdoses, reversals and people by status."""

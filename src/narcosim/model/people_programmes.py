@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from narcosim.core.levers import Lever
-from narcosim.core.units import DAYS_PER_WEEK
+from narcosim.core.time import Rate
 
 if TYPE_CHECKING:
     from narcosim.model.people import People
@@ -87,7 +87,7 @@ def programme_treatment(people: People, ti: int) -> None:
     base = p.treatment_share
     target = np.clip(base + people.treatment_extra, 0.0, 0.95)
     extra_rate = np.maximum(target / (1 - target) - base / (1 - base), 0.0) * leave
-    prob = -np.expm1(-extra_rate * people.sim.dt_days / DAYS_PER_WEEK)
+    prob = Rate(extra_rate, per="week").prob_per_step(people.sim.dt_days)
     state = a["state"][:n]
     eligible = a.alive & (a["status"][:n] == USING) & (a["group"][:n] == 0) & (prob[state] > 0)
     slots = np.flatnonzero(eligible)

@@ -35,11 +35,11 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.time import Duration
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
-DAYS_PER_YEAR = 365.25
 #: Supplier countries (NDTA 2024: China first, India second).
 SOURCES: tuple[str, ...] = ("china", "india")
 #: Routes from the suppliers to the labs: containers to Manzanillo / Lázaro Cárdenas, and air
@@ -190,6 +190,8 @@ class Precursors(Module):
         self.source_share = np.stack([china[self.drug_of], 1.0 - china[self.drug_of]])
         self.route_mix = np.array([self.pars.sea_share, 1.0 - self.pars.sea_share])
         self.route_seizure = np.array([self.pars.sea_seizure, self.pars.air_seizure])
+        #: The stock the labs keep, in steps of this run's need (``stock_weeks`` at dt = 7).
+        self._stock_steps = Duration(self.pars.stock_weeks, "weeks").steps(sim.dt_days)
         n_p = len(PRECURSORS)
         self.stock = np.zeros(n_p)
         self.need = np.zeros(n_p)
@@ -224,17 +226,16 @@ class Precursors(Module):
         """This week's intended output per drug (the fitted flow, before any cut), kg."""
         sim = self.sim
         prod = sim.modules["production"]
-        fitted = self.inputs.fitted
-        fy = fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
-        weekly = fitted.flow_kg_per_year[:, fy] * sim.dt_days / DAYS_PER_YEAR
+        fy = self.inputs.fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
+        weekly = prod.flow_kg_per_step[:, fy]  # the flow production converted to per step
         return np.where(prod.needs_precursors, weekly * prod.pars.precursor_supply, 0.0)
 
     def step(self) -> None:
         """Order, ship, seize and stock precursors; set production's lab capacity."""
         self.need = self._intended()[self.drug_of] * self.per_kg
-        target = self.need * (1.0 + self.pars.stock_weeks)
+        target = self.need * (1.0 + self._stock_steps)
         if self.sim.ti == 0:
-            opening = self.need * self.pars.stock_weeks
+            opening = self.need * self._stock_steps
             self.stock += opening
             self.opening_total += opening
         expected_loss = float(self.route_mix @ self.route_seizure)

@@ -20,7 +20,7 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
@@ -94,6 +94,9 @@ class Production(Module):
         self.produced = np.zeros((n_ops, len(SUPPLY_DRUGS)))
         self.produced_total = np.zeros(len(SUPPLY_DRUGS))
         self.coverage = 0.0
+        #: The fitted flow (drugs, fiscal years) as kg per step, converted once.
+        self.flow_kg_per_step = Rate(self.inputs.fitted.flow_kg_per_year,
+                                     per="year").per_step(sim.dt_days)
         dims = {"drug": SUPPLY_DRUGS}
         self.results.define("produced_kg", dims, units="kg per step",
                             doc="Product made ready to send north.")
@@ -128,7 +131,7 @@ class Production(Module):
         sim = self.sim
         fitted = self.inputs.fitted
         fy = fitted.fy_index(int(sim.timeline.fiscal_years[sim.ti]))
-        weekly = fitted.flow_kg_per_year[:, fy] * sim.dt_days / DAYS_PER_YEAR
+        weekly = self.flow_kg_per_step[:, fy]
         precursors = np.where(self.needs_precursors, self.pars.precursor_supply, 1.0)
         self.produced = (self.shares() * weekly[None, :] * precursors[None, :]
                          * self.capacity_factor[:, None] * self.precursor_factor)
