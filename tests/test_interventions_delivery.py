@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from narcosim.core.sim import Sim
+from narcosim.core.units import DAYS_PER_YEAR
 from narcosim.interventions import CONFIG_BY_KIND, build_interventions
 from narcosim.interventions.config import InterventionConfig
 from narcosim.model.builder import build_sim
 from supply_fixtures import inputs_for
 
 START, END = "2024-01-01", "2024-12-31"
-DAYS_PER_YEAR = 365.25
 PATIENT_YEAR, KIT = 6552.0, 44.99
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli import main
-from narcosim.interventions.base import DAYS_PER_YEAR, Intervention
+from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.interventions.base import Intervention
 from narcosim.interventions.registry import ENFORCEMENT, KINDS
 from narcosim.model.builder import build_default_sim, load_inputs
 from narcosim.run import read_run_folder

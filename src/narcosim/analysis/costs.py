@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from narcosim.analysis.measures import INTERVENTION_PREFIX, Window
 from narcosim.core.random import INIT_STEP, Stream
-from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.core.time import Duration
 from narcosim.errors import StoreError
 from narcosim.interventions.config import CONFIG_BY_KIND, InterventionConfig
 
@@ -122,10 +122,10 @@ def member_costs(path: Path, window: Window, interventions: Sequence[Mapping[str
         booked = float(mine["value"].sum())
         acting = mine["date"].dt.date.between(config.start, config.end).sum() \
             if config.intensity > 0 else 0
-        per_step = dt / DAYS_PER_YEAR * int(acting)
-        flat = config.annual_cost * per_step
+        years_acting = float(Duration(dt, "days").to("years").value) * int(acting)
+        flat = config.annual_cost * years_acting
         drawn = booked + (drawn_value(config, "annual_cost", uniforms) - config.annual_cost) \
-            * per_step
+            * years_acting
         unit = max(booked - flat, 0.0)
         point = config.cost_ranges().get("unit_cost", (0.0, (0.0, 0.0)))[0]
         if unit > 0 and point > 0:

@@ -14,7 +14,7 @@ import numpy as np
 
 from narcosim.core.module import Module
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.interventions.config import InterventionConfig
 from narcosim.interventions.targets import ResolvedTarget
 
@@ -39,6 +39,8 @@ class Intervention(Module):
                             doc=f"Cost of {self.config.label} this step.")
         self.results.define("active", dtype=np.int64, doc="1 while the intervention acts.")
         self.cost = 0.0
+        #: The flat ``annual_cost`` booked for each step the intervention acts.
+        self.cost_per_step = Rate(self.config.annual_cost, per="year").per_step(sim.dt_days)
 
     def is_active(self) -> bool:
         """Whether the current step's first day falls in [start, end] and intensity > 0."""
@@ -49,7 +51,7 @@ class Intervention(Module):
         """Pull the lever if active and book the cost."""
         self.cost = 0.0
         if self.is_active():
-            self.cost = self.config.annual_cost * self.sim.dt_days / DAYS_PER_YEAR
+            self.cost = self.cost_per_step
             self.apply()
         self.after()
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_WEEK
+from narcosim.core.time import Duration
 from narcosim.interventions.base import Intervention
 from narcosim.model.drugs import SUPPLY_DRUGS
 
@@ -154,9 +154,9 @@ class LeaderRemoval(Intervention):
         timeline = sim.timeline
         start = self.config.start
         self.capture_step = self._step_on_or_after(start)
-        weeks = (self.config.release_days / DAYS_PER_WEEK if released
-                 else float(self.config.succession_weeks))
-        steps = int(np.ceil(weeks * DAYS_PER_WEEK / timeline.dt_days))
+        out_for = (Duration(self.config.release_days, "days") if released
+                   else Duration(self.config.succession_weeks, "weeks"))
+        steps = int(np.ceil(out_for.steps(timeline.dt_days)))
         self.return_step = self.capture_step + max(steps, 0)
         self.released = released
         self.results.define("leadership_out", dtype=np.int64,

@@ -15,7 +15,7 @@ import numpy as np
 
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_WEEK, DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.errors import ParameterError
 from narcosim.interventions.base import Intervention
 from narcosim.interventions.delivery import EnrolledPatients, people_reached
@@ -64,6 +64,8 @@ class NaloxoneDistribution(_StateLever):
         self.results.define("people_reached", units="people",
                             doc="People who use drugs given naloxone by the programme.")
         self.reached = 0.0
+        #: ``unit_cost`` (a year of a person's naloxone) for one step of one person reached.
+        self.cost_per_reached = Rate(self.config.unit_cost, per="year").per_step(sim.dt_days)
 
     def apply(self) -> None:
         """Raise naloxone access."""
@@ -75,7 +77,7 @@ class NaloxoneDistribution(_StateLever):
         """Book the kits for the people reached this step, then record."""
         own = self.own_extra(self.pars.access_per_unit)
         self.reached = people_reached(self.module("people"), own) if own.any() else 0.0
-        self.cost += self.config.unit_cost * self.reached * self.sim.dt_days / DAYS_PER_YEAR
+        self.cost += self.cost_per_reached * self.reached
         self.results["people_reached"][self.sim.ti] = self.reached
         super().update_results()
 
@@ -101,6 +103,11 @@ class TreatmentExpansion(_StateLever):
         self.results.define("patient_weeks", units="patient-weeks per step",
                             doc="Treatment delivered to the people the programme enrolled.")
         self.patients = EnrolledPatients()
+        #: One patient's treatment in a step, in weeks; ``unit_cost`` (a patient-year) per
+        #: patient-week.
+        self.weeks_per_step = float(sim.timeline.dt.to("weeks").value)
+        self.cost_per_patient_week = float(Rate(self.config.unit_cost, per="year")
+                                           .to("week").value)
 
     def apply(self) -> None:
         """Raise the treatment share."""
@@ -112,8 +119,8 @@ class TreatmentExpansion(_StateLever):
         """Book the patient-weeks delivered this step, then record."""
         people = self.module("people")
         held = self.patients.update(people, self.own_extra(self.pars.share_per_unit))
-        weeks = held * people.scale * self.sim.dt_days / DAYS_PER_WEEK
-        self.cost += self.config.unit_cost * weeks * DAYS_PER_WEEK / DAYS_PER_YEAR
+        weeks = held * people.scale * self.weeks_per_step
+        self.cost += self.cost_per_patient_week * weeks
         self.results["patient_weeks"][self.sim.ti] = weeks
         super().update_results()
 

@@ -17,6 +17,7 @@ from datetime import date
 
 import psutil
 
+from narcosim.core.time import Duration
 from narcosim.errors import ParameterError
 
 #: Measured: peak resident set of ``narcosim run`` (``/usr/bin/time -f %M``; the default
@@ -49,7 +50,8 @@ _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6,
 
 def run_steps(start: date, end: date) -> int:
     """Weekly steps from ``start`` to ``end`` (the last day a step may start)."""
-    return max((end - start).days // 7 + 1, 1)
+    weeks = Duration((end - start).days, "days").to("weeks").value
+    return max(math.floor(weeks) + 1, 1)
 
 
 def estimate_run_bytes(scale: int, steps: int) -> int:
