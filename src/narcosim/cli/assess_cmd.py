@@ -13,6 +13,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli.app import app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, TopOption, check_top, print_json
 from narcosim.errors import ParameterError, StoreError
 from narcosim.report.assess_data import ASSESS_SEED, check_year, simulate_supply
@@ -94,9 +95,7 @@ def assess_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Folder for assessment-YEAR.html and .pdf (default: assessments/YEAR).")
     ] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
-        "data folder).")] = None,
+    store: StoreOption = None,
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the model run behind presence and flows.")] = ASSESS_SEED,
     top: TopOption = 10,

@@ -15,16 +15,12 @@ from narcosim.atlas.export import export_tables
 from narcosim.atlas.provenance import provenance_table
 from narcosim.atlas.store import Atlas, default_store_path, import_data
 from narcosim.cli.app import atlas_app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, print_json
 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store file (default: $NARCOSIM_HOME/atlas.duckdb, else "
-                 "the per-user data folder).", dir_okay=False),
-]
 
 
 @atlas_app.command("import")

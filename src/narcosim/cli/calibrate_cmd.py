@@ -21,7 +21,7 @@ from narcosim.calibrate.seizures import (
     simulated_seizures,
 )
 from narcosim.calibrate.targets import southwest_seizures
-from narcosim.cli.options import int_list
+from narcosim.cli.options import StoreOption, int_list
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
@@ -38,10 +38,6 @@ calibrate_app = typer.Typer(help="Fit the model to the real data and report the 
 _out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False)
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Atlas store (default: $NARCOSIM_HOME or the user data dir)."),
-]
 
 
 def _totals_table(totals: pd.DataFrame) -> Table:

@@ -19,6 +19,7 @@ from rich.progress import (
 from narcosim.atlas.download import MIRROR_ENV, RELEASES_DIR, download_atlas
 from narcosim.atlas.store import default_store_path, import_data
 from narcosim.cli.app import atlas_app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, print_json
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -30,9 +31,7 @@ def download_command(
     folder: Annotated[Path, typer.Argument(
         help="Folder for the publishers' files (FOLDER/releases) and the converted data.",
         file_okay=False)],
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Store file (default: $NARCOSIM_HOME/atlas.duckdb, else the "
-        "per-user data folder).", dir_okay=False)] = None,
+    store: StoreOption = None,
     mirror: Annotated[str | None, typer.Option(
         "--mirror", envvar=MIRROR_ENV, help="https://HOST[:PORT] that serves every "
         "publisher's paths (replaces scheme and host of each URL).")] = None,

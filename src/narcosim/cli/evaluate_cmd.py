@@ -14,7 +14,7 @@ from narcosim.atlas.store import Atlas
 from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.evaluation_run import run_evaluation
 from narcosim.cli.app import app
-from narcosim.cli.options import int_list
+from narcosim.cli.options import StoreOption, int_list
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.report.evaluation_report import write_evaluation_report
 from narcosim.scenario.limits import MAX_WORKERS, check_count
@@ -40,7 +40,7 @@ def evaluate_command(
     backend: Annotated[str, typer.Option("--backend", help="'local' pool or 'dask'.")] = "local",
     out: Annotated[Path, typer.Option("--out", help="Output folder (resumes).")] = Path(
         "evaluation"),
-    store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
+    store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fit on data up to each origin, forecast 1-2 years ahead, score against baselines."""

@@ -18,7 +18,7 @@ from narcosim.calibrate.deaths import death_targets
 from narcosim.calibrate.evaluate import EvaluationSettings
 from narcosim.calibrate.forecast import MODEL, damping_runs, forecast_rng_for, model_quantiles
 from narcosim.cli.app import app
-from narcosim.cli.options import int_list
+from narcosim.cli.options import StoreOption, int_list
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.core.files import atomic_write
 from narcosim.errors import ParameterError
@@ -39,7 +39,7 @@ def forecast_command(
     seed: Annotated[int, typer.Option("--seed", help="Run seed.")] = 1,
     out: Annotated[Path, typer.Option("--out", help="CSV of every quantile.")] = Path(
         "forecast.csv"),
-    store: Annotated[Path | None, typer.Option("--store", help="Atlas store.")] = None,
+    store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Forecast deaths by drug and state after the last CDC year: the status quo, 23 quantiles.

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from narcosim.cli.app import orgs_app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.orgs_cmd import _cartel_tables
 from narcosim.orgs.guns import GunsParams, conflict_run, flows, theta_factor, us_share_vs_published
 from narcosim.orgs.workforce import run_workforce
@@ -23,8 +24,7 @@ def guns_command(
         "--interdiction", help="Added share of the US guns seized going south (0-1).")] = 0.3,
     data: Annotated[Path | None, typer.Option(
         "--data", help="Data folder laid out like shared/data (reads cartels_mexico/).")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: the imported store).")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Guns bought in the US for Mexico, the US-sourced share beside ATF/GAO, and conflict.
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from narcosim.cli.app import atlas_app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, check_top, print_json
 from narcosim.errors import StoreError
 
@@ -37,10 +38,6 @@ def _usa_topojson(atlas) -> dict[str, str]:
     return {TOPOJSON_NAME: str(rows["text"].iloc[0])}
 
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Atlas store (default: $NARCOSIM_HOME or the user data dir)."),
-]
 PngOption = Annotated[Path | None, typer.Option("--png", help="Also write a PNG image here.")]
 
 

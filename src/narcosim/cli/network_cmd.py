@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from narcosim.atlas.store import Atlas
+from narcosim.cli.options import StoreOption
 from narcosim.errors import ParameterError
 from narcosim.network.disrupt import DAMAGE, STRATEGIES, damage, disrupt, removal_count
 from narcosim.network.graphio import (
@@ -42,10 +43,6 @@ network_app = typer.Typer(help="The networks: cartel alliances, organisation, su
 
 _out = Console(highlight=False)
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Atlas store (default: $NARCOSIM_HOME or the user data dir)."),
-]
 YearOption = Annotated[int, typer.Option("--year", help="Year of the state populations.")]
 
 

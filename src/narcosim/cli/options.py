@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +21,11 @@ from rich.progress import (
 from narcosim.cli.output import ResumeEtaColumn
 from narcosim.errors import ParameterError
 from narcosim.scenario.limits import check_horizon
+
+#: ``--store`` of every command that reads the atlas.
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="Atlas store file (default: $NARCOSIM_HOME/atlas.duckdb, else the "
+    "per-user data folder).", dir_okay=False)]
 
 #: ``--max-memory`` of the commands that run the model (run, ensemble, compare).
 MaxMemoryOption = Annotated[str | None, typer.Option(

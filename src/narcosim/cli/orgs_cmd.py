@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from narcosim.cli.app import orgs_app
+from narcosim.cli.options import StoreOption
 from narcosim.errors import DataValidationError, ParameterError, StoreError
 from narcosim.orgs.workforce import PAPER_2022, run_workforce
 
@@ -102,8 +103,7 @@ def _print_tables(summary: dict, console: Console) -> None:
 def workforce(
     data: Annotated[Path | None, typer.Option(
         "--data", help="Data folder laid out like shared/data (reads cartels_mexico/).")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: the imported store).")] = None,
+    store: StoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Cartel members, recruits, deaths and incapacitations 2012-2022, and three scenarios to 2032.

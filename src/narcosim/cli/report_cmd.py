@@ -10,6 +10,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas
 from narcosim.cli.app import app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import NarcosimError
 from narcosim.report.run_data import open_run
@@ -24,9 +25,7 @@ def report_command(
     run_dir: Annotated[Path, typer.Argument(
         help="A run folder (from narcosim run) or an ensemble folder (from narcosim ensemble).",
         show_default=False)],
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
-        "data folder).")] = None,
+    store: StoreOption = None,
     bands: Annotated[Path | None, typer.Option(
         "--bands", help="For a single run: an ensemble folder whose runs give 5-95% bands.")
     ] = None,

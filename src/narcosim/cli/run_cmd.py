@@ -19,7 +19,7 @@ from rich.table import Table
 import narcosim
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import MaxMemoryOption, end_date, job_progress
+from narcosim.cli.options import MaxMemoryOption, StoreOption, end_date, job_progress
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.model.builder import build_default_sim, load_inputs
@@ -50,9 +50,7 @@ def run_command(
     ] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Run folder to create (default: runs/<UTC time>-seed<seed>).")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
-        "data folder).")] = None,
+    store: StoreOption = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing run folder at --out.")] = False,
     max_memory: MaxMemoryOption = None,

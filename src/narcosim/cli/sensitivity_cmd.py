@@ -14,7 +14,7 @@ from narcosim.analysis.sensitivity import METHODS
 from narcosim.analysis.sensitivity_run import SensitivityResult, run_sensitivity
 from narcosim.atlas.store import default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import JobBar, int_list
+from narcosim.cli.options import JobBar, StoreOption, int_list
 from narcosim.cli.output import JsonOption, check_top, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_START
 from narcosim.run.backends import BACKENDS
@@ -85,8 +85,7 @@ def sensitivity_command(
         "dask.")] = None,
     out: Annotated[Path, typer.Option(
         "--out", help="Analysis folder; rerunning into it resumes.")] = Path("sensitivity"),
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: the per-user data folder).")] = None,
+    store: StoreOption = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an analysis with other settings in --out.")] = False,
     top: Annotated[int, typer.Option(

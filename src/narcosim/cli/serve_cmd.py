@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from narcosim.cli.app import app
+from narcosim.cli.options import StoreOption
 from narcosim.errors import ParameterError
 
 _err = Console(stderr=True, highlight=False)
@@ -39,8 +40,7 @@ def serve_command(
     host: Annotated[str, typer.Option("--host", help="Address to bind (loopback only unless "
                                       "--allow-remote).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: $NARCOSIM_HOME or the user data dir).")] = None,
+    store: StoreOption = None,
     work_dir: Annotated[Path, typer.Option(
         "--work-dir", help="Where the dashboard's runs are written.")] = Path("dashboard"),
     allow_remote: Annotated[bool, typer.Option(

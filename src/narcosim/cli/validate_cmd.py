@@ -19,6 +19,7 @@ from rich.table import Table
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
+from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import NarcosimError, StoreError
 from narcosim.scenario.loader import builtin_names, resolve_source
@@ -87,9 +88,7 @@ def validate_scenario(name_or_path: str, store: Path) -> tuple[Scenario | None, 
 def validate_command(
     file: Annotated[str | None, typer.Argument(
         help="Scenario file (.toml) or built-in scenario name.")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store to check targets against (default: "
-        "$NARCOSIM_HOME/atlas.duckdb, else the per-user data folder).")] = None,
+    store: StoreOption = None,
     list_: Annotated[bool, typer.Option("--list", help="List the built-in scenarios.")
                      ] = False,
     schema: Annotated[bool, typer.Option(
