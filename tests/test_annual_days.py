@@ -116,3 +116,30 @@ def test_tidy_results_and_report_arrays_are_day_weighted():
     expected = TIMELINE.annual(per_step, YEARS)
     np.testing.assert_allclose(arr[d, :, 0], expected, rtol=1e-12)
     np.testing.assert_allclose(arr[d, :, 1], expected / 2, rtol=1e-12)
+
+
+def test_money_by_year_and_the_money_pages_are_day_weighted():
+    """US revenue by year, the money Sankey's and the world map's year: by days, not weeks."""
+    from types import SimpleNamespace
+
+    from narcosim.core.time import full_years
+    from narcosim.model.money import revenue_by_year
+    from narcosim.report.money_sankey import money_rows
+
+    per_step = _per_step(TIMELINE) * 1e6  # dollars a step
+    ops, drugs = 2, 3
+    revenue = per_step[:, None, None] * np.full((ops, drugs), 1.0 / (ops * drugs))
+    sim = SimpleNamespace(timeline=TIMELINE, results={"money": {"revenue_usd": revenue}})
+    by_year = revenue_by_year(sim)
+    assert sorted(by_year) == YEARS
+    for year in (2020, 2023, 2026):
+        ref = _reference(year) * 1e6
+        assert by_year[year] == pytest.approx(ref, rel=2e-5), year
+    assert per_step[TIMELINE.years == 2020].sum() / (_reference(2020) * 1e6) - 1 > 0.012
+    rows = pd.DataFrame({"date": pd.DatetimeIndex(TIMELINE.dates), "module": "money",
+                         "metric": "revenue_usd", "value": per_step})
+    picked, year = money_rows(rows, 2020)
+    assert year == 2020 and picked["value"].sum() == pytest.approx(by_year[2020], rel=1e-12)
+    # the default year is the last the run covers day for day: 2026 ends on 31 December
+    assert money_rows(rows)[1] == max(full_years(TIMELINE.dates, 7)) == 2026
+    assert full_years(TIMELINE.dates[:-1], 7)[-1] == 2025  # a week short of 2026's end

@@ -9,10 +9,12 @@ chooses some and may narrow or widen their ranges::
     "people.od_fentanyl" = true              # the spec's prior
     "people.naloxone_reversal" = [0.8, 0.95] # another range, checked as the spec's own
 
-By default only the parts that move deaths are varied (:data:`DEFAULT_MODULES`); the
-precursor chain's, the money accounts' and the export markets' and other crimes' specs
-(``precursors.*``, ``money.*``, ``portfolio.*``) are varied when named, and then the
-analysis also measures the cartels' revenue (:mod:`narcosim.analysis.sensitivity_model`).
+By default the parts that move deaths and the issue-14 guesses are varied
+(:data:`DEFAULT_MODULES`): the precursor chain's, the money accounts' and the export
+markets' and other crimes' specs (``precursors.*``, ``money.*``, ``portfolio.*``) join the
+supply and people specs, and the analysis then also measures the cartels' revenue
+(:mod:`narcosim.analysis.sensitivity_model`). A prior of a single value (a setting held, such
+as ``precursors.fentanyl_routes``) is left out of the default set.
 
 A value is sampled in the spec's units; an ``array`` parameter's prior is one factor
 multiplying every element of its default, and an ``int`` parameter is rounded.
@@ -71,11 +73,14 @@ class SensParam:
                 "kind": self.spec.kind, "source": self.spec.prior_source}
 
 
-#: Modules whose priors are varied when no parameter is named (the parts that move deaths).
-DEFAULT_MODULES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers",
-                                    "people")
-#: Modules whose parameters move the cartels' money (varied when named).
+#: Modules whose parameters move the cartels' money (issue 14's guesses: the precursor
+#: chain, the laundering channels, the export markets and other crimes).
 MONEY_MODULES: tuple[str, ...] = ("precursors", "money", "portfolio")
+#: Modules whose priors are varied when no parameter is named: the parts that move deaths,
+#: and the money modules (their guesses move revenue, and exports redirected to the US under
+#: a demand cut abroad move deaths).
+DEFAULT_MODULES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers",
+                                    "people", *MONEY_MODULES)
 
 
 def model_specs() -> dict[str, list[ParamSpec]]:
@@ -96,9 +101,14 @@ def model_specs() -> dict[str, list[ParamSpec]]:
 
 
 def prior_params() -> list[SensParam]:
-    """Every parameter with a prior range of the default modules, in module then spec order."""
+    """Every parameter with a prior range of the default modules, in module then spec order.
+
+    A prior of a single value (low == high: a setting held) has nothing to vary and is left
+    out, as naming it is refused (:func:`select_params`).
+    """
     return [SensParam(module, spec) for module, specs in model_specs().items()
-            if module in DEFAULT_MODULES for spec in specs if spec.prior is not None]
+            if module in DEFAULT_MODULES for spec in specs
+            if spec.prior is not None and spec.prior[0] != spec.prior[1]]
 
 
 def find_param(key: str, where: str = "--param") -> SensParam:

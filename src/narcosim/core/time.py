@@ -118,6 +118,28 @@ def year_weights(dates: npt.ArrayLike, dt_days: int, years: npt.ArrayLike,
     return (wanted == year[None, :]) * this[None, :] + (wanted == year[None, :] + 1) * nxt
 
 
+def full_years(dates: npt.ArrayLike, dt_days: int, fiscal: bool = False) -> list[int]:
+    """The (fiscal) years every day of which lies in one of the steps, in order.
+
+    A run from 1 January 2015 to a last step starting on 28 December 2023 covers 2015-2023
+    in full; a year with 52 step starts may still miss a day or two at its ends.
+
+    Args:
+        dates: The steps' first days.
+        dt_days: Step length in days.
+        fiscal: US fiscal years instead of calendar years.
+    """
+    year, _, _ = split_steps_by_year(dates, dt_days, fiscal)
+    if not len(year):
+        return []
+    candidates = np.arange(int(year.min()), int(year.max()) + 1)
+    covered = year_weights(dates, dt_days, candidates, fiscal).sum(axis=1) * dt_days
+    length = (_year_start(candidates + 1, fiscal) - _year_start(candidates, fiscal)
+              ).astype(np.int64)
+    return [int(y) for y, c, n in zip(candidates, covered, length, strict=True)
+            if c >= n - 1e-6]
+
+
 def annual_totals(values: npt.ArrayLike, dates: npt.ArrayLike, dt_days: int,
                   years: npt.ArrayLike, fiscal: bool = False) -> npt.NDArray[np.float64]:
     """Day-weighted annual totals of per-step values along their first axis.

@@ -2,9 +2,13 @@
 
 Prevention, treatment or retail enforcement in one region (Europe, Africa, Asia, Oceania)
 shrinks its demand for the Mexican cartels' exports (:mod:`narcosim.model.portfolio`): the
-kilograms shipped there and the revenue they earn fall by ``efficacy`` x intensity. The
-product not sold abroad is not redirected to the US in the model, so this lever changes the
-exports and the money accounts and nothing else.
+kilograms shipped there and the revenue they earn fall by ``efficacy`` x intensity. Part of
+the product no longer sold abroad goes to the US instead (a "balloon effect"): the export
+markets' ``redirect_to_us`` share (``[parameters.portfolio]``, 0.5, guess: 0-1) of the cut
+kilograms joins the US-bound production that week
+(:meth:`narcosim.model.portfolio.Portfolio.redirected_kg`), so the lever also raises US
+supply, sales and deaths. With ``redirect_to_us = 0`` it changes the exports and the money
+accounts and nothing else; switched off it changes nothing.
 """
 
 from __future__ import annotations

@@ -214,9 +214,9 @@ def _portfolio_summary(sim: Sim) -> dict[str, Any]:
     lines = r.axes("other_revenue_usd").sum(r["other_revenue_usd"], "operator")
     kg = r.axes("export_kg").sum(r["export_kg"], "operator", "drug")
     by_year = [int(y) for y in np.unique(tl.years)]
-    # whole weeks by the year they start in, as the money and world-map pages count them
-    lines_year = np.array([lines[tl.years == y].sum(axis=0) for y in by_year])
-    kg_year = np.array([kg[tl.years == y].sum(axis=0) for y in by_year])
+    # day-weighted, as the deaths, the US revenue, the money and world-map pages count them
+    lines_year = tl.annual(lines, by_year)
+    kg_year = tl.annual(kg, by_year)
     return {
         "other_revenue_usd_by_year": {
             line: {y: float(lines_year[j, i]) for j, y in enumerate(by_year)}

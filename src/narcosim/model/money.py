@@ -43,6 +43,7 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
+from narcosim.core.time import full_years
 from narcosim.errors import ParameterError
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
@@ -278,10 +279,16 @@ PUBLISHED: tuple[tuple[str, int, float, float, str], ...] = (
 
 
 def revenue_by_year(sim: Sim) -> dict[int, float]:
-    """The cartels' simulated wholesale revenue from US sales per calendar year (dollars)."""
-    years = sim.timeline.years
+    """The cartels' simulated wholesale revenue from US sales per calendar year (dollars).
+
+    Day-weighted like the deaths (:meth:`narcosim.core.time.Timeline.annual`): a week across
+    New Year counts in each year by its days. The years are those of the steps' first days;
+    the last step's days past the run's last year are left out.
+    """
+    years = [int(y) for y in np.unique(sim.timeline.years)]
     rev = sim.results["money"]["revenue_usd"].sum(axis=(1, 2))
-    return {int(y): float(rev[years == y].sum()) for y in np.unique(years)}
+    by_year = sim.timeline.annual(rev, years)
+    return {y: float(by_year[i]) for i, y in enumerate(years)}
 
 
 def revenue_vs_published(sim: Sim, year: int | None = None) -> list[dict[str, Any]]:
@@ -289,8 +296,8 @@ def revenue_vs_published(sim: Sim, year: int | None = None) -> list[dict[str, An
 
     Args:
         sim: A finished run with the money module.
-        year: The simulated year to compare (default: the last full year up to 2023 in the
-            run, else the run's first year).
+        year: The simulated year to compare (default: the last year up to 2023 whose every
+            day the run covers, else the run's first year).
 
     Returns:
         One dict per estimate: source, its year, scope, low, high, the model's year and
@@ -298,7 +305,7 @@ def revenue_vs_published(sim: Sim, year: int | None = None) -> list[dict[str, An
         dollars and as a share of the range's middle.
     """
     by_year = revenue_by_year(sim)
-    full = [y for y in by_year if (sim.timeline.years == y).sum() >= 52]
+    full = full_years(sim.timeline.dates, sim.timeline.dt_days)
     if year is None:
         inside = [y for y in full if y <= 2023]
         year = max(inside) if inside else min(by_year)

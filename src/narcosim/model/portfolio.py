@@ -12,10 +12,24 @@ to each region, split among the operators by their share of that week's producti
 drug. Exports compete with the US for the labs' output: a precursor shortage
 (:mod:`narcosim.model.precursors`, ``lab_capacity`` below 1) cuts exports by the same share
 as the US-bound product; the run reports the share of the labs' output that goes abroad.
-The US-bound flow is the fitted one (calibrated to US deaths), so exports are made on top
-of it and never change it: the status quo's deaths are the same with and without this
-module. Fentanyl is not exported in the model (its markets abroad are negligible, UNODC
-World Drug Report 2023).
+The US-bound flow is the fitted one (calibrated to US deaths), so in the status quo exports
+are made on top of it and never change it: the status quo's deaths are the same with and
+without this module. Fentanyl is not exported in the model (its markets abroad are
+negligible, UNODC World Drug Report 2023).
+
+**Redirection to the US.** When demand abroad falls (the ``demand_factor`` lever, set by
+:class:`~narcosim.interventions.demand_abroad.DemandAbroad`), the product the region no
+longer takes is not all lost: a share ``redirect_to_us`` of it goes north instead. Each week
+
+    redirected kg = redirect_to_us x market kg x share x days / 365.25
+                    x (1 - demand factor) x lab capacity
+
+summed over the regions, per drug. Production (:mod:`narcosim.model.production`) adds it to
+the US-bound product, split among the operators by their share of the week's production (so
+each gets back part of its own cut exports); it then enters the Mexican stock, is trafficked,
+seized and sold like the rest, and the mass ledger counts it as produced. A precursor
+shortage cuts it by the lab capacity, as it cuts the exports. Without a demand cut it is
+exactly zero and production is untouched.
 
 **Other crimes** (rough: the data are thin): migrant smuggling and sex trafficking earn each
 operator a yearly sum, split by its average share of production. These are orders of
@@ -176,6 +190,15 @@ class Portfolio(Module):
                          "Caribbean; guess 0.5 bn, range 0.1-2 bn",
                   doc="The cartels' yearly revenue from sex trafficking, dollars.",
                   prior=(0.1e9, 2e9), prior_source="guess: an order of magnitude either way"),
+        ParamSpec("redirect_to_us", 0.5, "fraction", 0.0, 1.0,
+                  source="guess: UNODC's World Drug Report 2008 names displacement (the "
+                         "'balloon effect') among drug control's unintended consequences "
+                         "but gives no share for product redirected between markets; none "
+                         "is published for the Mexican cartels' exports; range 0-1",
+                  doc="Share of the product no longer shipped abroad (demand reduction "
+                      "abroad) that the cartels send to the US instead.",
+                  prior=(0.0, 1.0),
+                  prior_source="guess: from none (the product is not made) to all of it"),
     ]
 
     def __init__(self, inputs: SupplyInputs, pars: dict[str, Any] | None = None) -> None:
@@ -200,6 +223,7 @@ class Portfolio(Module):
         self.export_kg = np.zeros((n_ops, n_d, n_r))
         self.export_usd = np.zeros((n_ops, n_r))
         self.revenue = np.zeros((n_ops, len(LINES)))
+        self.redirected = np.zeros(n_d)
         ops = tuple(self.inputs.structure.operator_keys)
         r = self.results
         r.define("export_kg", {"operator": ops, "drug": SUPPLY_DRUGS, "region": REGIONS},
@@ -213,6 +237,9 @@ class Portfolio(Module):
                      "sex trafficking (rough).")
         r.define("export_share", {"drug": SUPPLY_DRUGS},
                  doc="Share of the labs' output this step shipped abroad.")
+        r.define("redirected_kg", {"drug": SUPPLY_DRUGS}, units="kg per step",
+                 doc="Product cut from exports by demand reduction abroad and sent to the "
+                     "US instead (included in production's produced_kg).")
 
     def step(self) -> None:
         """Ship to each region its demand, capped by the labs' capacity; book other crimes."""
@@ -221,7 +248,7 @@ class Portfolio(Module):
         total = produced.sum(axis=0)
         op_share = np.divide(produced, total[None, :], out=np.zeros_like(produced),
                              where=total[None, :] > 0)
-        capacity = m["precursors"].capacity if "precursors" in m else np.ones(len(total))
+        capacity = self._capacity()
         shipped = self.market * dt * self.demand_factor[None, :] * capacity[:, None]
         self.export_kg = op_share[:, :, None] * shipped[None, :, :]
         self.export_usd = (self.export_kg * self.price[None, :, :]).sum(axis=1)
@@ -233,6 +260,31 @@ class Portfolio(Module):
         out = total + abroad
         self.export_share = np.divide(abroad, out, out=np.zeros_like(out), where=out > 0)
 
+    def _capacity(self) -> np.ndarray:
+        """This week's lab capacity per drug (the precursor chain's; 1 without it)."""
+        precursors = self.sim.modules.get("precursors")
+        if precursors is None:
+            return np.ones(len(SUPPLY_DRUGS))
+        return np.asarray(precursors.capacity, dtype=float)
+
+    def redirected_kg(self, made: np.ndarray) -> np.ndarray:
+        """The kg per drug cut from this week's exports abroad and sent to the US instead.
+
+        ``redirect_to_us`` x what the demand cuts abroad remove from this week's exports (at
+        the labs' capacity). Read by production, which steps before this module: the levers
+        are set (interventions step first) and the precursor chain has set the capacity.
+        Exactly zero without a demand cut.
+
+        Args:
+            made: This week's US-bound production per drug before the redirection (kg); a
+                drug nobody makes is not exported (:meth:`step`), so none is redirected.
+        """
+        dt = self.sim.dt_days / DAYS_PER_YEAR
+        cut = (self.market * dt * (1.0 - self.demand_factor)[None, :]).sum(axis=1)
+        cut = np.where(np.asarray(made) > 0, cut * self._capacity(), 0.0)
+        self.redirected = self.pars.redirect_to_us * cut
+        return self.redirected
+
     def update_results(self) -> None:
         """Record the exports and the other lines; reset the lever."""
         ti, r = self.sim.ti, self.results
@@ -240,4 +292,5 @@ class Portfolio(Module):
         r["export_revenue_usd"][ti] = self.export_usd
         r["other_revenue_usd"][ti] = self.revenue
         r["export_share"][ti] = self.export_share
+        r["redirected_kg"][ti] = self.redirected
         self.levers.reset()

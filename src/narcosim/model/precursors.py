@@ -271,7 +271,10 @@ class Precursors(Module):
 
     def update_results(self) -> None:
         """Take the precursor production used out of stock; record the chain and its ledger."""
-        produced = self.sim.modules["production"].produced.sum(axis=0)
+        prod = self.sim.modules["production"]
+        # product redirected from exports was made for export: its precursors, like the
+        # exports', are outside this chain's orders (zero without a demand cut abroad)
+        produced = (prod.produced - prod.redirected).sum(axis=0)
         cap = self.capacity[self.drug_of]
         route_part = np.divide(self._route_ok, cap, out=np.zeros_like(cap), where=cap > 0)
         used = produced[self.drug_of] * self.per_kg * route_part

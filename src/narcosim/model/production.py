@@ -7,7 +7,9 @@ lowers it, per drug); cocaine is bought from South America and needs no Mexican 
 Anti-money-laundering cuts an operator's capacity for every drug. A removed operator
 produces nothing; under an umbrella the other factions can cover part of its supply.
 Independents lose share as the cartels cover more of the country's market (the NDTA 2024:
-the cartels "eliminated any competition").
+the cartels "eliminated any competition"). When demand abroad falls, part of the product no
+longer exported is sent north on top of the fitted flow
+(:meth:`narcosim.model.portfolio.Portfolio.redirected_kg`).
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ class Production(Module):
         self.stock = np.zeros((n_ops, len(SUPPLY_DRUGS)))
         self.produced = np.zeros((n_ops, len(SUPPLY_DRUGS)))
         self.produced_total = np.zeros(len(SUPPLY_DRUGS))
+        #: Of ``produced``, the kg redirected from exports abroad (made for export, with
+        #: precursors outside the chain's orders, like the exports).
+        self.redirected = np.zeros((n_ops, len(SUPPLY_DRUGS)))
         self.coverage = 0.0
         #: The fitted flow (drugs, fiscal years) as kg per step, converted once.
         self.flow_kg_per_step = Rate(self.inputs.fitted.flow_kg_per_year,
@@ -135,8 +140,30 @@ class Production(Module):
         precursors = np.where(self.needs_precursors, self.pars.precursor_supply, 1.0)
         self.produced = (self.shares() * weekly[None, :] * precursors[None, :]
                          * self.capacity_factor[:, None] * self.precursor_factor)
+        self.produced = self._with_redirected(self.produced)
         self.stock += self.produced
         self.produced_total += self.produced.sum(axis=0)
+
+    def _with_redirected(self, produced: np.ndarray) -> np.ndarray:
+        """This week's production plus the product redirected from exports abroad.
+
+        The export markets (:meth:`narcosim.model.portfolio.Portfolio.redirected_kg`) give
+        the kg per drug that demand reduction abroad cut and the cartels send north instead;
+        each operator gets its share of this week's production of the drug. Without a run
+        with export markets, or without a demand cut, ``produced`` is returned untouched.
+        """
+        portfolio = self.sim.modules.get("portfolio")
+        if portfolio is None:
+            return produced
+        total = produced.sum(axis=0)
+        extra = portfolio.redirected_kg(total)
+        if not extra.any():
+            self.redirected = np.zeros_like(produced)
+            return produced
+        share = np.divide(produced, total[None, :], out=np.zeros_like(produced),
+                          where=total[None, :] > 0)
+        self.redirected = share * extra[None, :]
+        return produced + self.redirected
 
     def update_results(self) -> None:
         """Record production and stock."""

@@ -5,7 +5,8 @@ over one calendar year: each drug's wholesale revenue flows to the operator that
 each operator's cash to the channels that moved it south (or stays waiting in the US), and
 each channel's flow splits into what authorities seized, the launderers' fees and what
 reached the operators' treasuries in Mexico. The page is self-contained and opens offline
-(:func:`narcosim.report.offline.write_html`).
+(:func:`narcosim.report.offline.write_html`). A week across New Year counts in the year by
+its days there (:mod:`narcosim.report.year_rows`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import pyarrow.parquet as pq
 
 from narcosim.errors import ParameterError, StoreError
 from narcosim.report.offline import write_html
+from narcosim.report.year_rows import year_rows
 
 METRICS = ("revenue_usd", "laundered_usd", "money_seized_usd", "fees_usd")
 
 
 def money_rows(frame: pd.DataFrame, year: int | None = None) -> tuple[pd.DataFrame, int]:
     """The money module's rows of one calendar year (default: the last full year).
+
+    Day-weighted (:func:`narcosim.report.year_rows.year_rows`): a week across New Year
+    counts in the year by its days there, as in ``summary.json``'s revenue by year.
 
     Raises:
         ParameterError: The results have no money rows, or none in ``year``.
@@ -32,16 +37,7 @@ def money_rows(frame: pd.DataFrame, year: int | None = None) -> tuple[pd.DataFra
     if rows.empty:
         raise ParameterError("these results have no money accounts (a run without the money "
                              "module)")
-    years = pd.to_datetime(rows["date"]).dt.year
-    if year is None:  # the last year with 52 weekly steps, else the last year
-        weeks = rows.groupby(years)["date"].nunique()
-        full = [int(y) for y, n in weeks.items() if n >= 52]
-        year = max(full) if full else int(years.max())
-    picked = rows[years == year]
-    if picked.empty:
-        raise ParameterError(f"no money results in {year} (the run covers "
-                             f"{int(years.min())}-{int(years.max())})")
-    return picked, int(year)
+    return year_rows(rows, year, "money")
 
 
 def money_sankey(frame: pd.DataFrame, year: int | None = None) -> go.Figure:

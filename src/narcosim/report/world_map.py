@@ -24,6 +24,7 @@ from narcosim.model.portfolio import REGION_POINTS
 from narcosim.orgs.guns import GunsParams
 from narcosim.orgs.guns import flows as guns_flows
 from narcosim.report.offline import write_html
+from narcosim.report.year_rows import year_rows
 
 MEXICO = (23.6, -102.5)
 US = (39.0, -98.0)
@@ -34,7 +35,9 @@ def flows(frame: pd.DataFrame, year: int | None = None) -> tuple[pd.DataFrame, i
 
     Args:
         frame: Tidy results with ``module, metric, date, region, value``.
-        year: Calendar year (default: the last year with 52 weekly steps, else the last).
+        year: Calendar year (default: the last year whose every day the results cover,
+            else the last); weekly values are day-weighted into it
+            (:func:`narcosim.report.year_rows.year_rows`).
 
     Returns:
         A frame ``destination, kg, revenue_usd`` (the US's revenue is NaN: see the money
@@ -48,20 +51,12 @@ def flows(frame: pd.DataFrame, year: int | None = None) -> tuple[pd.DataFrame, i
     if rows.empty:
         raise ParameterError("these results have no export markets (a run without the "
                              "portfolio module)")
-    years = pd.to_datetime(rows["date"]).dt.year
-    if year is None:
-        weeks = rows.groupby(years)["date"].nunique()
-        full = [int(y) for y, n in weeks.items() if n >= 52]
-        year = max(full) if full else int(years.max())
-    picked = rows[years == year]
-    if picked.empty:
-        raise ParameterError(f"no export results in {year} (the run covers "
-                             f"{int(years.min())}-{int(years.max())})")
+    picked, year = year_rows(rows, year, "export")  # day-weighted
     kg = picked[picked["metric"] == "export_kg"].groupby("region", sort=False)["value"].sum()
     usd = picked[picked["metric"] == "export_revenue_usd"].groupby(
         "region", sort=False)["value"].sum()
     us = frame[(frame["module"] == "production") & (frame["metric"] == "produced_kg")]
-    us_kg = float(us[pd.to_datetime(us["date"]).dt.year == year]["value"].sum())
+    us_kg = float(year_rows(us, year, "production")[0]["value"].sum()) if len(us) else 0.0
     out = pd.DataFrame({"destination": ["US", *kg.index.astype(str)],
                         "kg": [us_kg, *kg.to_numpy()],
                         "revenue_usd": [np.nan, *usd.reindex(kg.index).to_numpy()]})
