@@ -387,25 +387,9 @@ class People(Module):
         by_comp = comp * self.coefficients()[:, None]
         h_cell = by_comp.sum(axis=0)
         hf_cell = by_comp[FENTANYL_COMPONENTS].sum(axis=0)
-        # each cell's overdose probability with and without tolerance, as numpy computed it
-        # per agent (-expm1(-h), h multiplied first where tolerance is lost)
-        p_cell = np.empty((2, h_cell.size))
-        np.negative(np.expm1(-h_cell), out=p_cell[0])
-        np.negative(np.expm1(-(h_cell * p.tolerance_loss_multiplier)), out=p_cell[1])
-        fent_cell = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)
-        u_od = self._raw_uniforms(self.s_overdose, ti, "overdose")
-        u_care = self._raw_uniforms(self.s_care, ti, "care")
-        rates, tol_weeks = self._care_rates()
-        # numpy compares a float32 array with a Python float in float32 (NEP 50)
-        thresholds = np.array([self.meth_among_oud(year), p.cocaine_among_oud,
-                               self.naloxone_access(year)], dtype=np.float32)
-        weights = np.array([p.naloxone_reversal, p.tolerance_loss_multiplier,
-                            self.scale], dtype=float)
-        fields = (a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"], a["status"],
-                  a["nal_u"], a["tol_until"])
+        agents, draws, tables = self._kernel_inputs(ti, year, comp, h_cell, hf_cell)
         who, self.expected, opioid_part, basis, cell_who = self.kernel.step_pass(
-            *fields, u_od, u_care, _HALF_ULP, ti, thresholds, p_cell, fent_cell, weights,
-            len(self.states), comp, self.record_basis, rates, ti + tol_weeks, self.exits)
+            agents, draws, tables, self.exits)
         if self.record_basis:
             self.basis = basis
         detail = self._uniforms_at(self.s_detail, ti, who, 0)
@@ -447,10 +431,45 @@ class People(Module):
                      "expected_opioid_involved": opioid_part,
                      "overdoses": np.bincount(state_who, minlength=n_s) * self.scale,
                      "reversals": np.bincount(state_who[reversed_], minlength=n_s) * self.scale}
-        self.kernel.care_of(who[reversed_], a.alive, a["state"], a["group"], a["status"],
-                            a["tol_until"], u_care, _HALF_ULP, rates, ti + tol_weeks, self.exits)
+        self.kernel.care_of(who[reversed_], agents, draws, tables, self.exits)
         programme_treatment(self, ti)
         self._initiate(ti, avail)
+
+    def _kernel_inputs(self, ti: int, year: float, comp: np.ndarray, h_cell: np.ndarray,
+                       hf_cell: np.ndarray) -> tuple[Any, Any, Any]:
+        """The kernels' arguments: the agents' arrays, this step's draws and its tables.
+
+        Args:
+            ti: Step index.
+            year: Fractional year of the step.
+            comp: Unit hazard per component and cell (:meth:`component_table`).
+            h_cell: Weekly hazard per cell.
+            hf_cell: The fentanyl components' part of ``h_cell``.
+
+        Returns:
+            :class:`~narcosim.model.people_kernel.AgentArrays`,
+            :class:`~narcosim.model.people_kernel.StepDraws` and
+            :class:`~narcosim.model.people_kernel.StepTables`.
+        """
+        p, a, k = self.pars, self.agents, self.kernel
+        # each cell's overdose probability with and without tolerance, as numpy computed it
+        # per agent (-expm1(-h), h multiplied first where tolerance is lost)
+        p_cell = np.empty((2, h_cell.size))
+        np.negative(np.expm1(-h_cell), out=p_cell[0])
+        np.negative(np.expm1(-(h_cell * p.tolerance_loss_multiplier)), out=p_cell[1])
+        fent_cell = np.divide(hf_cell, h_cell, out=np.zeros_like(h_cell), where=h_cell > 0)
+        rates, tol_weeks = self._care_rates()
+        agents = k.AgentArrays(a.alive, a["state"], a["group"], a["meth_u"], a["coc_u"],
+                               a["status"], a["nal_u"], a["tol_until"])
+        draws = k.StepDraws(self._raw_uniforms(self.s_overdose, ti, "overdose"),
+                            self._raw_uniforms(self.s_care, ti, "care"), _HALF_ULP)
+        # numpy compares a float32 array with a Python float in float32 (NEP 50)
+        tables = k.StepTables(
+            int(ti), np.float32(self.meth_among_oud(year)), np.float32(p.cocaine_among_oud),
+            np.float32(self.naloxone_access(year)), p_cell, fent_cell, comp,
+            float(p.naloxone_reversal), float(p.tolerance_loss_multiplier), float(self.scale),
+            len(self.states), rates, int(ti + tol_weeks), bool(self.record_basis))
+        return agents, draws, tables
 
     def _record_exits(self, slots: np.ndarray) -> None:
         group = self.agents["group"][slots]

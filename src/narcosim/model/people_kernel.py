@@ -14,6 +14,17 @@ streams, and hands both to these kernels, which make one pass over the agents ea
   fate is known;
 * :func:`count_status`: live agents by status.
 
+Their arguments come grouped: the per-slot fields as :class:`AgentArrays`, the step's uniforms
+as :class:`StepDraws` and its per-cell tables and scalars as :class:`StepTables`.
+
+The rules are stated plainly in :mod:`narcosim.model.people_reference`, the numpy reference
+these kernels are proved equal to, bit for bit (``tests/test_people_kernel.py``): comparisons
+are made in the dtypes numpy uses (float32 uniforms against float32 thresholds, as NumPy 2
+casts a Python float compared with a float32 array) and sums are accumulated per state in slot
+order, as ``np.bincount`` does. The kernels avoid branches on data that is random (whether a
+slot is alive, co-use, naloxone), which mispredict, and pass tuples rather than arrays to the
+small functions they call per agent, which would otherwise pay reference counting.
+
 Profile that motivated them (people-only run 2015–2026 over a recorded market at 1:100, ``python
 -m cProfile``): the numpy step spent its time in some forty full-array passes (``_expected``
 27%, ``_care`` 31%, the rest of ``step`` 16%, drug masks 5%) rather than in the draws (16%);
@@ -21,16 +32,11 @@ with the passes compiled, the draws' fresh arrays, gather and shift were half of
 hence draws into reused buffers (the shift is added here). Now a slot costs about 9 ns here and
 4 × 1.8 ns of draws (overdose, care and the two overdose-detail draws, each O(largest slot));
 the numpy step took about 290 ns per agent-step at 1:100.
-
-The kernels reproduce the numpy implementation bit for bit: comparisons are made in the dtypes
-numpy used (float32 uniforms against float32 thresholds, as NumPy 2 casts a Python float
-compared with a float32 array) and sums are accumulated per state in slot order, as
-``np.bincount`` does. They avoid branches on data that is random (whether a slot is alive, co-
-use, naloxone), which mispredict, and pass tuples rather than arrays to the small functions they
-call, which would otherwise pay reference counting per agent.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -40,6 +46,84 @@ USING, TREATMENT, REMISSION, INCARCERATED = 0, 1, 2, 3
 N_MASKS = 8
 #: Components whose deaths involve fentanyl (indices into the people's COMPONENTS).
 FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B = 1, 4
+#: Care actions returned by :func:`care_action`.
+STAY, TO_TREATMENT, TO_PRISON, QUIT, TO_REMISSION, BACK_TO_USE = 0, 1, 2, 3, 4, 5
+
+
+class AgentArrays(NamedTuple):
+    """The people's per-slot fields (slots ``0..n-1``; the kernels update three of them).
+
+    Attributes:
+        alive: Whether each slot holds a live agent (quitters are cleared).
+        state: State index per slot.
+        group: Group per slot (0 opioid, 1 methamphetamine only, 2 cocaine only).
+        meth_u: Fixed uniform per slot deciding methamphetamine co-use (float32).
+        coc_u: Fixed uniform per slot deciding cocaine co-use (float32).
+        status: Status per slot (using, treatment, remission, incarcerated); updated.
+        nal_u: Fixed uniform per slot deciding naloxone access (float32).
+        tol_until: Step until which each slot has lost tolerance; updated.
+    """
+
+    alive: np.ndarray
+    state: np.ndarray
+    group: np.ndarray
+    meth_u: np.ndarray
+    coc_u: np.ndarray
+    status: np.ndarray
+    nal_u: np.ndarray
+    tol_until: np.ndarray
+
+
+class StepDraws(NamedTuple):
+    """This step's per-slot uniforms.
+
+    Attributes:
+        u_od: The overdose stream's raw uniforms (``k / 2**53``), one per slot.
+        u_care: The care stream's raw uniforms, one per slot.
+        shift: Added to every raw uniform (the streams' half-ulp shift into (0, 1)).
+    """
+
+    u_od: np.ndarray
+    u_care: np.ndarray
+    shift: float
+
+
+class StepTables(NamedTuple):
+    """This step's per-cell tables and scalars.
+
+    Attributes:
+        ti: Step index (lost tolerance lasts while ``tol_until > ti``).
+        meth_thr: Methamphetamine co-use share among opioid users (float32, as numpy
+            compares it with the float32 uniforms).
+        coc_thr: Cocaine co-use share among opioid users (float32).
+        nal_thr: Naloxone-access share (float32).
+        p_cell: Overdose probability per cell, shape (2, cells): row 0 with tolerance, row 1
+            with lost tolerance.
+        fent_cell: Share of each cell's hazard from fentanyl.
+        comp: Unit hazard per component and cell, shape (components, cells) (basis only).
+        reversal: Probability that naloxone at hand reverses an opioid-involved overdose.
+        tol_mult: Lost-tolerance hazard multiplier (basis only).
+        scale: People per agent.
+        n_states: Number of states.
+        rates: Care thresholds (see :func:`care_action`).
+        tol_until_new: ``tol_until`` of those returning to use this step.
+        record_basis: Whether to fill the calibration basis.
+    """
+
+    ti: int
+    meth_thr: np.float32
+    coc_thr: np.float32
+    nal_thr: np.float32
+    p_cell: np.ndarray
+    fent_cell: np.ndarray
+    comp: np.ndarray
+    reversal: float
+    tol_mult: float
+    scale: float
+    n_states: int
+    rates: tuple[float, ...]
+    tol_until_new: int
+    record_basis: bool
 
 
 @njit(cache=True, inline="always")
@@ -55,10 +139,6 @@ def drug_mask(group: int, meth_u: np.float32, coc_u: np.float32, meth_thr: np.fl
             | np.int64(opioid & (coc_u < coc_thr)) * COCAINE
             | np.int64(group == 1) * METH
             | np.int64(group == 2) * COCAINE)
-
-
-#: Care actions returned by :func:`care_action`.
-STAY, TO_TREATMENT, TO_PRISON, QUIT, TO_REMISSION, BACK_TO_USE = 0, 1, 2, 3, 4, 5
 
 
 @njit(cache=True)
@@ -101,171 +181,158 @@ def care_action(u: float, status: int, opioid: bool, rates: tuple) -> int:
 
 
 @njit(cache=True)
-def apply_care(i: int, action: int, alive: np.ndarray, state: np.ndarray, group: np.ndarray,
-               status: np.ndarray, tol_until: np.ndarray, tol_until_new: int,
+def apply_care(i: int, action: int, agents: AgentArrays, tol_until_new: int,
                exits: np.ndarray) -> None:
-    """Carry out a care action (rare, so a call is cheap enough)."""
+    """Carry out slot ``i``'s care action (rare, so a call is cheap enough); quitters exit."""
     if action == TO_TREATMENT:
-        status[i] = TREATMENT
+        agents.status[i] = TREATMENT
     elif action == TO_PRISON:
-        status[i] = INCARCERATED
+        agents.status[i] = INCARCERATED
     elif action == QUIT:
-        alive[i] = False
-        exits[group[i], state[i]] += 1.0
+        agents.alive[i] = False
+        exits[agents.group[i], agents.state[i]] += 1.0
     elif action == TO_REMISSION:
-        status[i] = REMISSION
+        agents.status[i] = REMISSION
     elif action == BACK_TO_USE:
-        status[i] = USING
-        tol_until[i] = tol_until_new
+        agents.status[i] = USING
+        agents.tol_until[i] = tol_until_new
+
+
+@njit(cache=True, inline="always")
+def add_expected(acc: tuple, p: float, fent: float, opioid: bool, has_r: float,
+                 f_meth: float, f_coc: float, scale: float) -> tuple:
+    """One agent's expected deaths added to its state's running sums ``acc``.
+
+    Naloxone reverses only opioid-involved overdoses: every overdose of someone who uses
+    opioids, and the fentanyl-involved share ``fent`` of the others' (fentanyl in adulterated
+    stimulants). With naloxone at hand and reversal probability ``r`` (``has_r`` is ``r`` or
+    0), an agent with overdose probability ``p`` and opioid-involved share ``q`` (1 for opioid
+    users, ``fent`` otherwise; ``max()`` keeps it branch-free) dies with probability
+    ``p * (1 - has_r * q)``; a death involves fentanyl with probability ``p * fent * (1 -
+    has_r)``.
+
+    Returns:
+        The sums (fentanyl, methamphetamine, cocaine, all; then the opioid-involved, not
+        reversed part of methamphetamine, cocaine, all).
+    """
+    q = max(fent, np.float64(opioid))
+    nal = 1.0 - has_r  # survival factor of an opioid-involved overdose
+    e = p * (1.0 - has_r * q) * scale
+    e_rev = p * q * nal * scale
+    return (acc[0] + p * nal * scale * fent, acc[1] + e * f_meth, acc[2] + e * f_coc,
+            acc[3] + e, acc[4] + e_rev * f_meth, acc[5] + e_rev * f_coc, acc[6] + e_rev)
+
+
+@njit(cache=True, inline="always")
+def load_sums(expected: np.ndarray, opioid_part: np.ndarray, s: int) -> tuple:
+    """State ``s``'s running sums, in :func:`add_expected`'s order."""
+    return (expected[0, s], expected[1, s], expected[2, s], expected[3, s],
+            opioid_part[1, s], opioid_part[2, s], opioid_part[3, s])
+
+
+@njit(cache=True, inline="always")
+def store_sums(expected: np.ndarray, opioid_part: np.ndarray, s: int, acc: tuple) -> None:
+    """Write state ``s``'s running sums back."""
+    expected[0, s], expected[1, s], expected[2, s], expected[3, s] = acc[0], acc[1], acc[2], acc[3]
+    opioid_part[1, s], opioid_part[2, s], opioid_part[3, s] = acc[4], acc[5], acc[6]
+
+
+@njit(cache=True, inline="always")
+def record_basis(basis: np.ndarray, comp: np.ndarray, cell: int, s: int, w: float, nal: float,
+                 opioid: bool, f_meth: float, f_coc: float) -> None:
+    """One agent's unit expected deaths per risk component, added to the basis at state ``s``.
+
+    A component's deaths are reversible if the user takes opioids or it is fentanyl's (the
+    stimulant components of a stimulant-only user are not); ``w`` is the agent's weight
+    (alive, lost tolerance, scale) and ``nal`` its survival factor of a reversible overdose.
+    """
+    for c in range(comp.shape[0]):
+        fc = c in (FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B)
+        x = w * (nal if (opioid or fc) else 1.0) * comp[c, cell]
+        if fc:
+            basis[c, 0, s] += x
+        basis[c, 1, s] += x * f_meth
+        basis[c, 2, s] += x * f_coc
+        basis[c, 3, s] += x
+        if opioid or fc:  # the opioid-involved part (co-involvement targets)
+            basis[c, 4, s] += x * f_meth
+            basis[c, 5, s] += x * f_coc
 
 
 @njit(cache=True)
-def step_pass(alive: np.ndarray, state: np.ndarray, group: np.ndarray, meth_u: np.ndarray,
-              coc_u: np.ndarray, status: np.ndarray, nal_u: np.ndarray, tol_until: np.ndarray,
-              u_od: np.ndarray, u_care: np.ndarray, shift: float, ti: int,
-              thresholds: np.ndarray, p_cell: np.ndarray, fent_cell: np.ndarray,
-              weights: np.ndarray, n_states: int, comp: np.ndarray, record_basis: bool,
-              rates: tuple, tol_until_new: int, exits: np.ndarray,
+def step_pass(agents: AgentArrays, draws: StepDraws, t: StepTables, exits: np.ndarray,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Overdose draws, expected deaths and care transitions of every live agent, in one pass.
-
-    Naloxone reverses only opioid-involved overdoses: every overdose of someone who uses
-    opioids, and the fentanyl-involved share ``fent_cell`` of the others' (fentanyl in
-    adulterated stimulants). With naloxone at hand (``has``) and reversal probability ``r``,
-    an agent with overdose probability ``p`` and opioid-involved share ``q`` (1 for opioid
-    users, ``fent_cell`` otherwise) dies with probability ``p * (1 - has * r * q)``; a death
-    involves fentanyl with probability ``p * fent_cell * (1 - has * r)``.
 
     An agent that overdoses keeps its status here (whether it survives is decided after
     the overdose-detail draws); :func:`care_of` moves the survivors afterwards. Work is
     branch-free on ``alive`` (slots of the dead and the departed are interleaved with the
-    living): a dead slot's probability is zero, so it adds exact zeros to the sums.
-
-    Args:
-        alive: Whether each slot ``0..n-1`` holds a live agent (quitters are cleared).
-        state: State index per slot.
-        group: Group per slot (0 opioid, 1 methamphetamine only, 2 cocaine only).
-        meth_u: Fixed uniform per slot deciding methamphetamine co-use (float32).
-        coc_u: Fixed uniform per slot deciding cocaine co-use (float32).
-        status: Status per slot (using, treatment, remission, incarcerated); updated.
-        nal_u: Fixed uniform per slot deciding naloxone access (float32).
-        tol_until: Step until which each slot has lost tolerance; updated.
-        u_od: The overdose stream's raw uniforms (``k / 2**53``), one per slot.
-        u_care: The care stream's raw uniforms, one per slot.
-        shift: Added to every raw uniform (the stream's half-ulp shift into (0, 1)).
-        ti: Step index (lost tolerance lasts while ``tol_until > ti``).
-        thresholds: float32 (methamphetamine co-use share among opioid users, cocaine
-            co-use share, naloxone-access share) this step, as numpy compares them.
-        p_cell: Overdose probability per cell, shape (2, cells): row 0 with tolerance, row 1
-            with lost tolerance.
-        fent_cell: Share of each cell's hazard from fentanyl.
-        weights: (naloxone_reversal, lost-tolerance multiplier, people per agent).
-        n_states: Number of states.
-        comp: Unit hazard per component and cell, shape (components, cells) (basis only).
-        record_basis: Whether to fill the basis.
-        rates: Care thresholds (see :func:`care_action`).
-        tol_until_new: ``tol_until`` of those returning to use this step.
-        exits: Leavers by (group, state); quitters are added.
+    living): a dead slot's probability is zero, so it adds exact zeros to the sums, and its
+    care uniform is raised to 2.0, above every threshold. Expected deaths of a run of slots in
+    one state are summed in registers (the same additions in the same order as into
+    ``expected[:, s]``), written back when the state changes. ``exits`` (leavers by group and
+    state) gains the quitters.
 
     Returns:
-        The slots that overdosed (ascending), expected deaths (4, states), the part of the
-        expected deaths from opioid-involved overdoses (4, states; what a naloxone programme
-        acts on), the basis (components, 6, states; zeros unless ``record_basis``): the 4
-        death keys, then the opioid-involved methamphetamine and cocaine deaths; and the
-        (status, drug mask, state) cell of each slot that overdosed (its status as it
-        overdosed: care skips those).
+        The slots that overdosed (ascending), expected deaths (4, states; see
+        :func:`add_expected`), the part of them from opioid-involved overdoses (4, states; what
+        a naloxone programme acts on), the basis (components, 6, states; zeros unless
+        ``t.record_basis``): the 4 death keys, then the opioid-involved methamphetamine and
+        cocaine deaths; and the (status, drug mask, state) cell of each slot that overdosed
+        (its status as it overdosed: care skips those).
     """
+    alive, state, group, meth_u, coc_u, status, nal_u, tol_until = agents
+    u_od, u_care, shift = draws
     n = alive.shape[0]
-    n_comp = comp.shape[0]
-    meth_thr, coc_thr, nal_thr = thresholds[0], thresholds[1], thresholds[2]
-    reversal, tol_mult, scale = weights[0], weights[1], weights[2]
-    expected = np.zeros((4, n_states))
-    opioid_part = np.zeros((4, n_states))
-    basis = np.zeros((n_comp, 6, n_states))
+    expected = np.zeros((4, t.n_states))
+    opioid_part = np.zeros((4, t.n_states))
+    basis = np.zeros((t.comp.shape[0], 6, t.n_states))
     who = np.empty(n, dtype=np.int64)
     who_cell = np.empty(n, dtype=np.int64)
-    k = 0
-    # expected deaths of the current run of slots in one state, accumulated in registers (the
-    # same additions in the same order as into expected[:, s]; written back when s changes)
-    top = rates[10]
-    cur = 0
-    acc0 = acc1 = acc2 = acc3 = 0.0
-    rev1 = rev2 = rev3 = 0.0
+    k = cur = 0
+    acc = load_sums(expected, opioid_part, cur)
     for i in range(n):
         live = alive[i]
         s = np.int64(state[i])
         if s != cur:
-            expected[0, cur], expected[1, cur] = acc0, acc1
-            expected[2, cur], expected[3, cur] = acc2, acc3
-            opioid_part[1, cur], opioid_part[2, cur], opioid_part[3, cur] = rev1, rev2, rev3
-            cur = s
-            acc0, acc1 = expected[0, s], expected[1, s]
-            acc2, acc3 = expected[2, s], expected[3, s]
-            rev1, rev2, rev3 = opioid_part[1, s], opioid_part[2, s], opioid_part[3, s]
-        mask = drug_mask(group[i], meth_u[i], coc_u[i], meth_thr, coc_thr)
-        cell = (np.int64(status[i]) * N_MASKS + mask) * n_states + s
-        lost = np.int64(tol_until[i] > ti)
-        p = p_cell[lost, cell] * np.float64(live)  # exactly p, or 0 for a slot not alive
+            store_sums(expected, opioid_part, cur, acc)
+            cur, acc = s, load_sums(expected, opioid_part, s)
+        mask = drug_mask(group[i], meth_u[i], coc_u[i], t.meth_thr, t.coc_thr)
+        cell = (np.int64(status[i]) * N_MASKS + mask) * t.n_states + s
+        lost = np.int64(tol_until[i] > t.ti)
+        p = t.p_cell[lost, cell] * np.float64(live)  # exactly p, or 0 for a slot not alive
         od = (u_od[i] + shift) < p
         who[k] = i
         who_cell[k] = cell
         k += np.int64(od)
-        # naloxone reverses opioid-involved overdoses only: share q of this agent's (1 for
-        # opioid users, the fentanyl share for the others; max() keeps it branch-free)
-        fent = fent_cell[cell]
         opioid = (mask & OPIOID) != 0
-        q = max(fent, np.float64(opioid))
-        has_r = np.float64(nal_u[i] < nal_thr) * reversal
-        nal = 1.0 - has_r  # survival factor of an opioid-involved overdose
-        e = p * (1.0 - has_r * q) * scale
-        e_rev = p * q * nal * scale  # opioid-involved and not reversed
+        has_r = np.float64(nal_u[i] < t.nal_thr) * t.reversal
         f_meth = np.float64((mask & METH) != 0)
         f_coc = np.float64((mask & COCAINE) != 0)
-        acc0 += p * nal * scale * fent
-        acc1 += e * f_meth
-        acc2 += e * f_coc
-        acc3 += e
-        rev1 += e_rev * f_meth
-        rev2 += e_rev * f_coc
-        rev3 += e_rev
-        if record_basis:
-            w = np.float64(live) * (tol_mult if lost else 1.0) * scale
-            for c in range(n_comp):
-                fc = c in (FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B)
-                # a component's deaths are reversible if the user takes opioids or it is
-                # fentanyl's (the stimulant components of a stimulant-only user are not)
-                x = w * (nal if (opioid or fc) else 1.0) * comp[c, cell]
-                if fc:
-                    basis[c, 0, s] += x
-                basis[c, 1, s] += x * f_meth
-                basis[c, 2, s] += x * f_coc
-                basis[c, 3, s] += x
-                if opioid or fc:  # the opioid-involved part (co-involvement targets)
-                    basis[c, 4, s] += x * f_meth
-                    basis[c, 5, s] += x * f_coc
+        acc = add_expected(acc, p, t.fent_cell[cell], opioid, has_r, f_meth, f_coc, t.scale)
+        if t.record_basis:
+            w = np.float64(live) * (t.tol_mult if lost else 1.0) * t.scale
+            record_basis(basis, t.comp, cell, s, w, 1.0 - has_r, opioid, f_meth, f_coc)
         # care, unless the agent overdosed (decided once its fate is known) or is gone
-        # (2.0, above every threshold, for the gone and the overdosed; without branches)
         uc = max(u_care[i] + shift, 2.0 * np.float64(od | (not live)))
-        if uc < top:
-            action = care_action(uc, status[i], group[i] == 0, rates)
-            apply_care(i, action, alive, state, group, status, tol_until, tol_until_new, exits)
-    expected[0, cur], expected[1, cur] = acc0, acc1
-    expected[2, cur], expected[3, cur] = acc2, acc3
-    opioid_part[1, cur], opioid_part[2, cur], opioid_part[3, cur] = rev1, rev2, rev3
-    # every fentanyl-involved overdose is opioid-involved
-    opioid_part[0] = expected[0]
+        if uc < t.rates[10]:
+            action = care_action(uc, status[i], group[i] == 0, t.rates)
+            if action != STAY:  # passing the agents' tuple costs, even to a call doing nothing
+                apply_care(i, action, agents, t.tol_until_new, exits)
+    store_sums(expected, opioid_part, cur, acc)
+    opioid_part[0] = expected[0]  # every fentanyl-involved overdose is opioid-involved
     return who[:k].copy(), expected, opioid_part, basis, who_cell[:k].copy()
 
 
 @njit(cache=True)
-def care_of(slots: np.ndarray, alive: np.ndarray, state: np.ndarray, group: np.ndarray,
-            status: np.ndarray, tol_until: np.ndarray, u_care: np.ndarray, shift: float,
-            rates: tuple, tol_until_new: int, exits: np.ndarray) -> None:
+def care_of(slots: np.ndarray, agents: AgentArrays, draws: StepDraws, t: StepTables,
+            exits: np.ndarray) -> None:
     """Care transitions of the live agents among ``slots`` (those who survived an overdose)."""
     for i in slots:
-        if alive[i]:
-            action = care_action(u_care[i] + shift, status[i], group[i] == 0, rates)
-            apply_care(i, action, alive, state, group, status, tol_until, tol_until_new, exits)
+        if agents.alive[i]:
+            action = care_action(draws.u_care[i] + draws.shift, agents.status[i],
+                                 agents.group[i] == 0, t.rates)
+            apply_care(i, action, agents, t.tol_until_new, exits)
 
 
 @njit(cache=True)
