@@ -4,8 +4,9 @@
 * supply: :mod:`~narcosim.model.production`, :mod:`~narcosim.model.trafficking`
   (with :mod:`~narcosim.model.narcologic` route choice), :mod:`~narcosim.model.distribution`,
   :mod:`~narcosim.model.dealers`, :mod:`~narcosim.model.ledger` (mass balance);
-* people who use drugs: :mod:`~narcosim.model.people` (rules in
-  :mod:`~narcosim.model.people_kernel`, parameters in :mod:`~narcosim.model.people_params`);
+* people who use drugs: :mod:`~narcosim.model.people` (the per-agent rules compiled in
+  :mod:`~narcosim.model.people_kernel`, proved equal to their plain numpy reference
+  :mod:`~narcosim.model.people_reference`; parameters in :mod:`~narcosim.model.people_params`);
 * the packaged fits: :mod:`~narcosim.model.fitted` (seizures),
   :mod:`~narcosim.model.fitted_people` (deaths), :mod:`~narcosim.model.fitted_posterior`.
 
