@@ -35,6 +35,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "precursor_source_control": {"source": "china"},
     "aml_channel": {"channel": "chinese_mlo", "target": Target(faction="sinaloa.mayo")},
     "demand_reduction_abroad": {"region": "oceania"},
+    "firearms_interdiction": {"source_states": ["TX", "AZ"]},
     "anti_money_laundering": {"target": Target(cartel="cjng")},
     "leader_removal": {"release_probability": 0.0, "target": Target(faction="sinaloa.mayo")},
     "naloxone": {"target": Target(states=["OH", "WV"])},

@@ -167,6 +167,7 @@ def all_levers(intensity: float, kinds=tuple(KINDS)) -> str:
         extra += 'source = "china"\n' if kind == "precursor_source_control" else ""
         extra += 'channel = "bulk_cash"\n' if kind == "aml_channel" else ""
         extra += 'region = "europe"\n' if kind == "demand_reduction_abroad" else ""
+        extra += 'source_states = ["NM"]\n' if kind == "firearms_interdiction" else ""
         blocks.append(f'[[interventions]]\nkind = "{kind}"\nstart = {LEVER_START}\n'
                       f"end = {LEVER_END}\nintensity = {intensity}\nannual_cost = 1e6\n{extra}")
     return '[scenario]\nname = "All levers"\n\n' + "\n".join(blocks)

@@ -246,7 +246,7 @@ def test_builtins_listed(capsys):
     assert info.value.code == 0
     for name in builtin_names():
         assert name in out
-    assert len(builtin_names()) == 13
+    assert len(builtin_names()) == 14
 
 
 def test_overdrive_targets_the_23_states_with_the_highest_2021_death_rates(data_dir):

@@ -31,6 +31,15 @@ measure                       level: key      from
 ``export_kg``                 region: name    ``portfolio/export_kg`` (exports abroad)
 ``other_revenue_usd``         line: name      ``portfolio/other_revenue_usd`` (exports,
                                               migrant smuggling, sex trafficking)
+``guns_bought``               national,       ``firearms/bought`` (US guns bought for
+                              source_state    trafficking south)
+``guns_seized_border``        national,       ``firearms/seized_border``
+                              source_state
+``guns_seized_ops``           national        ``firearms/seized_ops`` (dealer operations)
+``guns_arrived``              national,       ``firearms/arrived`` + ``arrived_other``
+                              source_state    (national: all sources; by state: US only)
+``conflict_factor``           national        ``firearms/conflict_factor``: the MEAN over
+                                              the window's steps, not a sum
 ============================  ==============  ==========================================
 
 Kilograms by drug also get a ``drug = all_drugs`` row (the sum over drugs); measures with no
@@ -66,6 +75,8 @@ _MODEL_METRICS = {
     ("money", "revenue_usd"), ("money", "laundered_usd"), ("money", "money_seized_usd"),
     ("precursors", "shipped_kg"), ("precursors", "seized_kg"),
     ("portfolio", "export_kg"), ("portfolio", "other_revenue_usd"),
+    ("firearms", "bought"), ("firearms", "seized_border"), ("firearms", "seized_ops"),
+    ("firearms", "arrived"), ("firearms", "arrived_other"), ("firearms", "conflict_factor"),
 }
 _INTERVENTION_METRICS = {"cost_usd", *TALLIES}
 
@@ -226,6 +237,28 @@ def _beyond_border(frame: pd.DataFrame) -> list[pd.DataFrame]:
         per = _sum_by(_block(frame, "portfolio", "other_revenue_usd"), ["line"])
         parts.append(_rows("other_revenue_usd", "line", per["line"].astype(str), "",
                            per["value"]))
+    return parts + _guns(frame)
+
+
+def _guns(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Guns going south and the conflict factor (none for members run without guns)."""
+    bought = _block(frame, "firearms", "bought")
+    if not len(bought):
+        return []
+    parts = []
+    for measure, metric in (("guns_bought", "bought"), ("guns_seized_border", "seized_border"),
+                            ("guns_seized_ops", "seized_ops"), ("guns_arrived", "arrived")):
+        block = _block(frame, "firearms", metric)
+        total = block["value"].sum()
+        if metric == "arrived":
+            total += _block(frame, "firearms", "arrived_other")["value"].sum()
+        parts.append(_rows(measure, *NATIONAL, "", pd.Series([total])))
+        if metric != "seized_ops":
+            per = _sum_by(block, ["source_state"])
+            parts.append(_rows(measure, "source_state", per["source_state"].astype(str), "",
+                               per["value"]))
+    factor = _block(frame, "firearms", "conflict_factor")["value"].mean()
+    parts.append(_rows("conflict_factor", *NATIONAL, "", pd.Series([factor])))
     return parts
 
 

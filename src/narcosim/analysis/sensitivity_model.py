@@ -13,7 +13,9 @@ draws, less agent noise than the realised count):
   the deaths it averted (NaN when it averts none);
 * ``revenue_<year>``: the cartels' revenue in each chosen year (US sales, exports, migrant
   smuggling and sex trafficking, US dollars), when a precursor, money or export-market
-  parameter is varied.
+  parameter is varied;
+* ``guns_arrived_<year>``: guns arrived in Mexico in each chosen year (from the US and
+  elsewhere), when a parameter of the guns going south (``firearms.*``) is varied.
 
 Workers keep the model's inputs (read from the store once per process) between rows.
 """
@@ -27,7 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from narcosim.analysis.sensitivity_params import MONEY_MODULES, SensParam, sample_pars
+from narcosim.analysis.sensitivity_params import (
+    GUNS_MODULES,
+    MONEY_MODULES,
+    SensParam,
+    sample_pars,
+)
 from narcosim.errors import ParameterError
 from narcosim.model.people import DEATH_KEYS
 
@@ -72,11 +79,18 @@ class ModelSetup:
         """Whether a precursor, money or export-market parameter is varied."""
         return any(p.module in MONEY_MODULES for p in self.params)
 
+    @property
+    def measures_guns(self) -> bool:
+        """Whether a parameter of the guns going south is varied."""
+        return any(p.module in GUNS_MODULES for p in self.params)
+
     def output_names(self) -> list[str]:
         """The outputs every row reports, in order."""
         names = [f"deaths_{d}_{y}" for y in self.years for d in self.drugs]
         if self.measures_money:
             names += [f"revenue_{y}" for y in self.years]
+        if self.measures_guns:
+            names += [f"guns_arrived_{y}" for y in self.years]
         for name, _ in self.interventions:
             names += [f"averted_{name}", f"cost_per_averted_{name}"]
         return names
@@ -125,6 +139,8 @@ def evaluate_model(setup: ModelSetup, row: list[float]) -> dict[str, float]:
             out[f"deaths_{drug}_{year}"] = float(by_year[y, DEATH_KEYS.index(drug)])
     if setup.measures_money:
         out.update(_revenue(base, setup.years))
+    if setup.measures_guns:
+        out.update(_guns_arrived(base, setup.years))
     total = float(deaths[:, DEATH_KEYS.index("all_drugs")].sum())
     for name, text in setup.interventions:
         scenario, problems = check_text(text, f"{name}.toml")
@@ -151,6 +167,14 @@ def _revenue(sim: Any, years: Sequence[int]) -> dict[str, float]:
         weekly = weekly + np.asarray(r["portfolio"]["other_revenue_usd"]).sum(axis=(1, 2))
     by_year = sim.timeline.annual(weekly[:, None], list(years))  # day-weighted
     return {f"revenue_{year}": float(by_year[y, 0]) for y, year in enumerate(years)}
+
+
+def _guns_arrived(sim: Any, years: Sequence[int]) -> dict[str, float]:
+    """Guns arrived in Mexico in each year, from the US and elsewhere."""
+    r = sim.results["firearms"]
+    weekly = np.asarray(r["arrived"]).sum(axis=1) + np.asarray(r["arrived_other"])
+    by_year = sim.timeline.annual(weekly[:, None], list(years))  # day-weighted
+    return {f"guns_arrived_{year}": float(by_year[y, 0]) for y, year in enumerate(years)}
 
 
 def _national(sim: Any) -> np.ndarray:

@@ -14,7 +14,10 @@ By default the parts that move deaths and the issue-14 guesses are varied
 markets' and other crimes' specs (``precursors.*``, ``money.*``, ``portfolio.*``) join the
 supply and people specs, and the analysis then also measures the cartels' revenue
 (:mod:`narcosim.analysis.sensitivity_model`). A prior of a single value (a setting held, such
-as ``precursors.fentanyl_routes``) is left out of the default set.
+as ``precursors.fentanyl_routes``) is left out of the default set. The guns going south
+(``firearms.*``: the flow, its usual seizure share, the arsenal's attrition, the conflict
+elasticity, the southbound share of the guns seized in operations) are varied by default too,
+and the analysis then measures the guns arrived in Mexico.
 
 A value is sampled in the spec's units; an ``array`` parameter's prior is one factor
 multiplying every element of its default, and an ``int`` parameter is rounded.
@@ -76,17 +79,20 @@ class SensParam:
 #: Modules whose parameters move the cartels' money (issue 14's guesses: the precursor
 #: chain, the laundering channels, the export markets and other crimes).
 MONEY_MODULES: tuple[str, ...] = ("precursors", "money", "portfolio")
+#: Modules whose parameters move the guns going south (issue 14's guesses; no deaths).
+GUNS_MODULES: tuple[str, ...] = ("firearms",)
 #: Modules whose priors are varied when no parameter is named: the parts that move deaths,
 #: and the money modules (their guesses move revenue, and exports redirected to the US under
-#: a demand cut abroad move deaths).
+#: a demand cut abroad move deaths), and the guns going south.
 DEFAULT_MODULES: tuple[str, ...] = ("production", "trafficking", "distribution", "dealers",
-                                    "people", *MONEY_MODULES)
+                                    "people", *MONEY_MODULES, *GUNS_MODULES)
 
 
 def model_specs() -> dict[str, list[ParamSpec]]:
     """The parameter specs of the whole-run model's modules, by module name."""
     from narcosim.model.dealers import Dealers
     from narcosim.model.distribution import Distribution
+    from narcosim.model.firearms import Firearms
     from narcosim.model.money import Money
     from narcosim.model.people import People
     from narcosim.model.portfolio import Portfolio
@@ -97,7 +103,8 @@ def model_specs() -> dict[str, list[ParamSpec]]:
     return {"production": Production.param_specs, "trafficking": Trafficking.param_specs,
             "distribution": Distribution.param_specs, "dealers": Dealers.param_specs,
             "people": People.param_specs, "precursors": Precursors.param_specs,
-            "money": Money.param_specs, "portfolio": Portfolio.param_specs}
+            "money": Money.param_specs, "portfolio": Portfolio.param_specs,
+            "firearms": Firearms.param_specs}
 
 
 def prior_params() -> list[SensParam]:

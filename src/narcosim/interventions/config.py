@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from narcosim.model.drugs import PRECURSOR_DRUGS, SUPPLY_DRUGS
+from narcosim.orgs.guns import SOURCE_STATES
 
 
 class Target(BaseModel):
@@ -232,6 +233,33 @@ class DemandAbroadConfig(InterventionConfig):
         description="The region whose demand falls: 'europe', 'africa', 'asia' or 'oceania'.")
 
 
+class FirearmsInterdictionConfig(InterventionConfig):
+    """Southbound firearms interdiction (:mod:`narcosim.model.firearms`).
+
+    More of the US guns going south are seized at the border, from the chosen source states
+    (the states the guns were sold in, as ATF traces them); guns only, not drugs or deaths.
+    """
+
+    kind: Literal["firearms_interdiction"] = "firearms_interdiction"
+    source_states: list[str] = Field(
+        default_factory=list,
+        description="Source states whose southbound guns are targeted: "
+                    f"{', '.join(repr(s) for s in SOURCE_STATES)} (the states ATF traces "
+                    "most guns to; 'other' is the rest); empty: all.",
+        json_schema_extra={"items": {"type": "string", "enum": list(SOURCE_STATES)}})
+
+    @field_validator("source_states")
+    @classmethod
+    def _known_sources(cls, states: list[str]) -> list[str]:
+        for state in states:
+            if state not in SOURCE_STATES:
+                raise ValueError(f"unknown source state {state!r} (known: "
+                                 f"{', '.join(SOURCE_STATES)})")
+        if len(set(states)) < len(states):
+            raise ValueError(f"a source state is listed twice: {states}")
+        return states
+
+
 class LeaderRemovalConfig(InterventionConfig):
     """Capture of a faction's or cartel's leadership, which Mexico may release."""
 
@@ -291,7 +319,8 @@ class PreventionConfig(InterventionConfig):
 CONFIGS: tuple[type[InterventionConfig], ...] = (
     BorderSurgeConfig, HubTakedownConfig, DealerOperationConfig, PrecursorControlConfig,
     PrecursorSourceControlConfig, MoneyLaunderingConfig, ChannelAMLConfig, DemandAbroadConfig,
-    LeaderRemovalConfig, NaloxoneConfig, TreatmentConfig, TestStripsConfig, PreventionConfig,
+    FirearmsInterdictionConfig, LeaderRemovalConfig, NaloxoneConfig, TreatmentConfig,
+    TestStripsConfig, PreventionConfig,
 )
 #: kind -> config model.
 CONFIG_BY_KIND: dict[str, type[InterventionConfig]] = {

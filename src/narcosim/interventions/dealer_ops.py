@@ -10,7 +10,8 @@ calibrated defaults (``docs/tutorials/enforcement.md`` shows the calibration run
   investigations spread over more dealers means less risk for each (enforcement swamping),
   and dealers charge a premium for the risk (risks and prices, Reuter & Kleiman 1986);
 * drugs come from the targeted states' street stock, so seizures follow the market;
-* firearms and cash are counted per arrest.
+* firearms and cash are counted per arrest; in runs with the guns module
+  (:mod:`narcosim.model.firearms`) part of the firearms leave the guns going south.
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ class DealerOperation(Intervention):
         share_m = min(self.pars.meth_seizure_per_investigation * investigations, 1.0)
         dist.levers.raise_to("street_seizure", share_f, where=(f, self.states))
         dist.levers.raise_to("street_seizure", share_m, where=(m, self.states))
+        if "firearms" in self.sim.modules:  # the guns seized leave the southbound flow
+            self.module("firearms").levers.raise_to(
+                "ops_per_arrest", self.pars.firearms_per_arrest, where=self.states)
         self.week = {"investigations": investigations}
 
     def update_results(self) -> None:

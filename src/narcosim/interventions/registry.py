@@ -16,6 +16,7 @@ from narcosim.interventions.enforcement import (
     LeaderRemoval,
     PrecursorControl,
 )
+from narcosim.interventions.firearms import FirearmsInterdiction
 from narcosim.interventions.health import (
     NaloxoneDistribution,
     Prevention,
@@ -37,6 +38,7 @@ KINDS: dict[str, type[Intervention]] = {
     "anti_money_laundering": AntiMoneyLaundering,
     "aml_channel": ChannelAML,
     "demand_reduction_abroad": DemandAbroad,
+    "firearms_interdiction": FirearmsInterdiction,
     "leader_removal": LeaderRemoval,
     "naloxone": NaloxoneDistribution,
     "treatment": TreatmentExpansion,
@@ -45,7 +47,7 @@ KINDS: dict[str, type[Intervention]] = {
 }
 ENFORCEMENT = ("border_surge", "hub_takedown", "dealer_operation", "precursor_control",
                "precursor_source_control", "anti_money_laundering", "aml_channel",
-               "leader_removal")
+               "leader_removal", "firearms_interdiction")
 PUBLIC_HEALTH = ("naloxone", "treatment", "test_strips", "prevention")
 
 

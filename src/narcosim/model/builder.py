@@ -15,6 +15,7 @@ from narcosim.errors import ParameterError
 from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.drugs import SUPPLY_DRUGS
+from narcosim.model.firearms import Firearms, guns_summary
 from narcosim.model.fitted import FittedSupply
 from narcosim.model.fitted_people import FittedPeople
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
@@ -34,7 +35,7 @@ DEFAULT_END = "2026-12-31"
 #: Real dealers (and, later, people) per agent: 1:100 (DESIGN.md section 3).
 DEFAULT_SCALE = 100
 MODULE_NAMES: tuple[str, ...] = ("precursors", "production", "trafficking", "distribution",
-                                 "dealers", "portfolio", "money", "people")
+                                 "dealers", "portfolio", "money", "firearms", "people")
 
 
 def load_inputs(
@@ -90,8 +91,9 @@ def build_sim(
         people: Whether to include the people (overdose) module.
         interventions: Intervention modules; they step first, so their levers act the same
             week.
-        chain: Whether to include the precursor chain (:mod:`narcosim.model.precursors`)
-            and the money accounts (:mod:`narcosim.model.money`); without them production
+        chain: Whether to include the precursor chain (:mod:`narcosim.model.precursors`),
+            the money accounts (:mod:`narcosim.model.money`) and the guns going south
+            (:mod:`narcosim.model.firearms`); without them production
             runs as if precursors never ran short (the chain's status quo gives the same
             results, which tests check by building both) and no money is booked.
 
@@ -115,6 +117,7 @@ def build_sim(
         Dealers(len(world.states), world.states, inputs.n_ops, int(scale), pars.get("dealers")),
         *([Portfolio(inputs, pars.get("portfolio"))] if chain else []),
         *([Money(inputs, pars.get("money"))] if chain else []),
+        *([Firearms(inputs, pars.get("firearms"))] if chain else []),
     ]
     if people:
         # the packaged fit is the people specs' defaults (model/people_params.py): no merge
@@ -189,6 +192,7 @@ def summarize(sim: Sim) -> dict[str, Any]:
         "mass_balance_max_imbalance": float(np.nanmax(r["ledger"]["imbalance"])),
         **_deaths_summary(sim),
         **_beyond_border_summary(sim),
+        **guns_summary(sim),
     }
 
 

@@ -215,6 +215,10 @@ MONEY_MEASURES: dict[str, tuple[str, bool]] = {
     "export_kg": ("exported abroad, kg", False),
     "precursor_shipped_kg": ("precursors shipped, kg", False),
     "precursor_seized_kg": ("precursors seized, kg", False),
+    "guns_seized_border": ("guns seized going south", False),
+    "guns_seized_ops": ("guns seized in dealer operations", False),
+    "guns_arrived": ("guns arrived in Mexico", False),
+    "conflict_factor": ("cartel conflict lethality factor (mean)", False),
 }
 
 
@@ -224,8 +228,9 @@ def money_section(summary: pd.DataFrame, arms: list[str], titles: Mapping[str, s
 
     Rows are the arms' changes against the baseline (mean and the members' 90% interval) in
     cartel revenue (US sales by drug; exports, migrant smuggling and sex trafficking by
-    line), laundering and seizures by channel, exports by region and precursor shipments by
-    source (:mod:`narcosim.analysis.measures`); empty when the members have no money.
+    line), laundering and seizures by channel, exports by region, precursor shipments by
+    source, and the guns seized and arrived with the conflict factor
+    (:mod:`narcosim.analysis.measures`); empty when the members have no money.
 
     Args:
         summary: ``comparison.parquet``'s rows.
@@ -255,9 +260,10 @@ def money_section(summary: pd.DataFrame, arms: list[str], titles: Mapping[str, s
                         f"{len(mine) - len(moved)} other money measures</td><td>no change in "
                         "any member</td></tr>")
     return ('<h2>Money and the cartels\' reach</h2><p class="note">Change against the '
-            "baseline in the cartels' revenue, laundering, exports abroad and precursor "
-            "shipments (prices, markets and shares are cited ranges and marked guesses; "
-            "migrant smuggling and sex trafficking are rough; see docs/beyond_border.md)."
+            "baseline in the cartels' revenue, laundering, exports abroad, precursor "
+            "shipments and the guns going south (prices, markets and shares are cited "
+            "ranges and marked guesses; migrant smuggling and sex trafficking are rough; "
+            "see docs/beyond_border.md)."
             '</p><table id="money-table"><thead><tr><th>scenario</th><th>measure</th>'
             "<th>change vs baseline</th></tr></thead><tbody>" + "".join(body)
             + "</tbody></table>")

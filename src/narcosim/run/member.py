@@ -27,6 +27,7 @@ from narcosim.atlas.store import Atlas
 from narcosim.core.files import atomic_write
 from narcosim.core.sim import Sim
 from narcosim.errors import ParameterError
+from narcosim.interventions.firearms import draw_guesses, with_efficacy
 from narcosim.model.builder import (
     DEFAULT_END,
     DEFAULT_SCALE,
@@ -161,21 +162,28 @@ def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int,
 
     The scenario's own seed, scale and dates give way to the member's seed and the spec's.
     With ``particle``, that posterior particle's people parameters and flow elasticities to
-    reports replace the point fit's; parameters the scenario or the spec set still win.
+    reports replace the point fit's, and the guns' guessed parameters and the southbound
+    interdiction's efficacy are drawn from their priors
+    (:func:`narcosim.interventions.firearms.draw_guesses`); parameters the scenario or the
+    spec set still win.
 
     Raises:
         ParameterError: Bad dates, parameters, targets or scenario text.
     """
     drawn: dict[str, float] = {}
+    guns: dict[str, float] = {}
     inputs = None
     if particle is not None:
         drawn, kappa = _posterior(spec).particle(particle)
         inputs = load_inputs(atlas, report_elasticity={
             **FittedPeople.load().report_elasticity, **kappa})
+        guns, efficacy = draw_guesses(seed)  # guesses: the range is the prior
     if not spec.toml:
         pars = {m: dict(v) for m, v in spec.pars.items()}
         if drawn:
             pars["people"] = {**drawn, **pars.get("people", {})}
+        if guns:
+            pars["firearms"] = {**guns, **pars.get("firearms", {})}
         if inputs is None:
             return build_default_sim(atlas, seed=seed, scale=spec.scale, start=spec.start,
                                      end=spec.end, pars=pars)
@@ -184,13 +192,18 @@ def build_member_sim(spec: EnsembleSpec, atlas: Atlas, seed: int,
     scenario, problems = check_text(spec.toml, spec.scenario)
     if scenario is None:
         raise first_problem_error(problems)
-    if spec.pars or drawn:
+    if spec.pars or drawn or guns:
         merged = {m: dict(v) for m, v in scenario.parameters.items()}
         if drawn:
             merged["people"] = {**drawn, **merged.get("people", {})}
+        if guns:
+            merged["firearms"] = {**guns, **merged.get("firearms", {})}
         for module, values in spec.pars.items():
             merged.setdefault(module, {}).update(values)
-        scenario = scenario.model_copy(update={"parameters": merged})
+        update: dict[str, Any] = {"parameters": merged}
+        if guns:
+            update["interventions"] = with_efficacy(list(scenario.interventions), efficacy)
+        scenario = scenario.model_copy(update=update)
     return build_scenario_sim(scenario, atlas, inputs=inputs, seed=seed, scale=spec.scale,
                               start=spec.start, end=spec.end)
 

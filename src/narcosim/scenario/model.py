@@ -20,6 +20,7 @@ from narcosim.interventions.config import (
     ChannelAMLConfig,
     DealerOperationConfig,
     DemandAbroadConfig,
+    FirearmsInterdictionConfig,
     HubTakedownConfig,
     LeaderRemovalConfig,
     MoneyLaunderingConfig,
@@ -36,7 +37,8 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 AnyIntervention = Annotated[
     BorderSurgeConfig | HubTakedownConfig | DealerOperationConfig | PrecursorControlConfig
     | PrecursorSourceControlConfig | MoneyLaunderingConfig | ChannelAMLConfig | LeaderRemovalConfig
-    | DemandAbroadConfig | NaloxoneConfig | TreatmentConfig | TestStripsConfig | PreventionConfig,
+    | DemandAbroadConfig | FirearmsInterdictionConfig | NaloxoneConfig | TreatmentConfig
+    | TestStripsConfig | PreventionConfig,
     Field(discriminator="kind"),
 ]
 #: A parameter override: a number in the parameter's units, a string with units

@@ -31,6 +31,7 @@ from narcosim.interventions.registry import KINDS
 from narcosim.interventions.targets import resolve_target
 from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
+from narcosim.model.firearms import Firearms
 from narcosim.model.money import Money
 from narcosim.model.people import People
 from narcosim.model.portfolio import Portfolio
@@ -53,7 +54,7 @@ from narcosim.scenario.refs import WorldRefs
 MODULE_CLASSES: dict[str, type[Module]] = {
     "precursors": Precursors, "production": Production, "trafficking": Trafficking,
     "distribution": Distribution, "dealers": Dealers, "money": Money, "people": People,
-    "portfolio": Portfolio,
+    "portfolio": Portfolio, "firearms": Firearms,
 }
 TARGET_LISTS = ("ports", "field_offices", "hubs", "states", "cities")
 _TYPE_WORDS = {
