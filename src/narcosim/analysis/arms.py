@@ -15,8 +15,8 @@ A comparison folder holds one ensemble-like folder per arm::
     arms/0-status_quo/runs/run-0000.parquet, run-0000.json   as written by ensembles
 
 Members are run and written by :func:`narcosim.run.member.run_member` (atomically, as in
-ensembles) and recognised by :func:`narcosim.run.member.read_member`, so rerunning a
-comparison skips the members already done.
+ensembles) through the same resume loop as ensembles (:func:`narcosim.run.resume.
+resume_members`), so rerunning a comparison skips the members already done.
 """
 
 from __future__ import annotations
@@ -24,29 +24,28 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from narcosim.errors import ParameterError, StoreError
-from narcosim.run.backends import run_jobs
 from narcosim.run.manifest import utc_now
 from narcosim.run.member import (
     EnsembleSpec,
     member_name,
     member_seeds,
-    read_member,
     run_member,
     write_json_atomic,
 )
+from narcosim.run.resume import MemberJob, MemberProgress, prepare_runs_dir, resume_members
 
 ARMS = "arms"
 ARM = "arm.json"
 RUNS = "runs"
 #: Member progress callback: ``progress(done, total, record_or_None)``.
-ArmProgress = Callable[[int, int, dict[str, Any] | None], None]
+ArmProgress = MemberProgress
 
 
 @dataclass(frozen=True)
@@ -111,9 +110,7 @@ def _prepare_arm(folder: Path, spec: ArmSpec, seed: int, data: Any, force: bool)
                                      "with different settings or seed; use --force to "
                                      "replace it or choose another folder")
             shutil.rmtree(folder / RUNS, ignore_errors=True)
-    (folder / RUNS).mkdir(parents=True, exist_ok=True)
-    for stale in (folder / RUNS).glob(".*.tmp-*"):
-        stale.unlink(missing_ok=True)
+    prepare_runs_dir(folder / RUNS)
     write_json_atomic(manifest, {"identity": identity, "name": spec.name,
                                  "source": spec.source, "title": spec.title,
                                  "spec": spec.spec.to_dict(), "written": utc_now()})
@@ -175,6 +172,25 @@ def run_arms(
     seeds = member_seeds(seed, n_runs)
     folders = tuple(arm_folder(out_dir, a, s.name) for a, s in enumerate(specs))
     out_dir = Path(out_dir)
+    _prepare_arms(out_dir, folders, specs, seed, data, force)
+    jobs = [MemberJob((a, i), folder / RUNS, i, s, (a, spec.spec, i, s, str(folder / RUNS)))
+            for a, (folder, spec) in enumerate(zip(folders, specs, strict=True))
+            for i, s in enumerate(seeds)]
+    done = resume_members(jobs, run_arm_member, key_of=_arm_member, backend=backend,
+                          workers=workers, scheduler=scheduler, progress=progress)
+    files = tuple(tuple(folder / RUNS / f"{member_name(i)}.parquet" for i in range(n_runs))
+                  for folder in folders)
+    return ArmRuns(tuple(specs), folders, tuple(seeds), files, done.ran, done.skipped)
+
+
+def _arm_member(record: dict[str, Any]) -> tuple[int, int]:
+    """The key of an arm member's record: (arm, index)."""
+    return int(record["arm"]), int(record["index"])
+
+
+def _prepare_arms(out_dir: Path, folders: Sequence[Path], specs: Sequence[ArmSpec], seed: int,
+                  data: Any, force: bool) -> None:
+    """Check the comparison folder and prepare every arm's folder in it."""
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"--out {out_dir}: is a file, not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / ARMS).is_dir():
@@ -185,22 +201,3 @@ def run_arms(
             _prepare_arm(folder, spec, seed, data, force)
     except OSError as error:
         raise StoreError(f"cannot use comparison folder {out_dir}: {error.strerror}") from None
-    done: set[tuple[int, int]] = set()
-    for a, folder in enumerate(folders):
-        for i, s in enumerate(seeds):
-            if read_member(folder / RUNS, i, s) is not None:
-                done.add((a, i))
-    skipped = tuple(sorted(done))
-    todo = [(a, i) for a in range(len(specs)) for i in range(n_runs) if (a, i) not in done]
-    total = len(specs) * n_runs
-    if progress is not None:
-        progress(len(done), total, None)
-    jobs = [(a, specs[a].spec, i, seeds[i], str(folders[a] / RUNS)) for a, i in todo]
-    for record in run_jobs(run_arm_member, jobs, backend=backend, workers=workers,
-                           scheduler=scheduler):
-        done.add((int(record["arm"]), int(record["index"])))
-        if progress is not None:
-            progress(len(done), total, record)
-    files = tuple(tuple(folder / RUNS / f"{member_name(i)}.parquet" for i in range(n_runs))
-                  for folder in folders)
-    return ArmRuns(tuple(specs), folders, tuple(seeds), files, tuple(todo), skipped)

@@ -23,7 +23,8 @@ worker (see :mod:`narcosim.run.member`): it builds the
 sim from the spec, runs it and writes its parquet file (temporary name, then rename), then
 its json the same way; a member counts as finished only when its json exists and its
 parquet file matches the size and sha256 the json records. Rerunning an ensemble into the
-same folder with the same spec skips finished members; a different spec (or root seed, or
+same folder with the same spec skips finished members (the resume loop of
+:mod:`narcosim.run.resume`, shared with comparisons); a different spec (or root seed, or
 different data in the store) is refused unless ``force`` is given.
 """
 
@@ -34,7 +35,7 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ from narcosim.run.backends import (
     check_backend_args,
     check_scheduler_reachable,
     default_workers,
-    run_jobs,
 )
 from narcosim.run.bands import DEFAULT_QUANTILES, BandFiles, check_quantiles, compute_bands
 from narcosim.run.job import check_run_args
@@ -62,6 +62,14 @@ from narcosim.run.member import (
     read_member,
     run_member,
     write_json_atomic,
+)
+from narcosim.run.resume import (
+    MemberJob,
+    MemberProgress,
+    Resumed,
+    member_index,
+    prepare_runs_dir,
+    resume_members,
 )
 from narcosim.run.spread import decompose
 from narcosim.scenario.limits import MAX_RUNS, check_count, check_dates
@@ -87,7 +95,7 @@ RUNS = "runs"
 CONTROLS = "fixed"
 ENSEMBLE_VERSION = 1
 #: Member progress callback: ``progress(done, total, member_record_or_None)``.
-EnsembleProgress = Callable[[int, int, dict[str, Any] | None], None]
+EnsembleProgress = MemberProgress
 
 
 @dataclass(frozen=True)
@@ -172,9 +180,7 @@ def _prepare_folder(out_dir: Path, identity: dict[str, Any], force: bool) -> Non
     elif out_dir.is_dir() and any(out_dir.iterdir()):
         raise ParameterError(f"--out {out_dir} is a folder that is not an ensemble folder "
                              f"(no {ENSEMBLE}); choose another folder")
-    (out_dir / RUNS).mkdir(parents=True, exist_ok=True)
-    for stale in (out_dir / RUNS).glob(".*.tmp-*"):
-        stale.unlink(missing_ok=True)
+    prepare_runs_dir(out_dir / RUNS)
 
 
 def _difference(old: Any, new: dict[str, Any]) -> str:
@@ -241,90 +247,126 @@ def run_ensemble(
     qs = check_quantiles(quantiles)
     if scheduler is not None:
         check_scheduler_reachable(scheduler)
+    spec, n_controls = _checked_spec(spec, n_runs, seed, controls)
+    data = data_provenance(Path(spec.store))
+    identity = _identity(spec, seed, data)
+    out_dir = Path(out_dir)
+    _open_folder(out_dir, identity, force)
+    seeds = member_seeds(seed, n_runs)
+    manifest = _new_manifest(spec, seed, seeds, identity, data, controls=n_controls,
+                             backend=backend, workers=workers, scheduler=scheduler,
+                             quantiles=qs, command=command, scenario_file=scenario_file)
+    write_json_atomic(out_dir / ENSEMBLE, manifest)
+    total = n_runs + n_controls
+    done = _run_members(spec, seeds, out_dir, manifest, total=total, progress=progress,
+                        backend=backend, workers=workers, scheduler=scheduler)
+    members = tuple(done.records[i] for i in range(n_runs))
+    files = [out_dir / RUNS / m["file"] for m in members]
+    flows = {tuple(f) for m in members for f in m.get("flows", [])}
+    bands = compute_bands(files, out_dir, quantiles=qs, flows=sorted(flows))
+    uncertainty = None
+    if n_controls:
+        fixed = run_ensemble(dataclasses.replace(spec, parameters=FIXED), n_controls, seed,
+                             out_dir=out_dir / CONTROLS, backend=backend, workers=workers,
+                             scheduler=scheduler, force=force, quantiles=qs,
+                             progress=_control_progress(progress, n_runs, total),
+                             command=command, scenario_file=scenario_file)
+        uncertainty = decompose(files, fixed.member_files())
+    seconds = time.perf_counter() - t0
+    _finish_manifest(manifest, out_dir / ENSEMBLE, done, members, bands, uncertainty, seconds)
+    return EnsembleResult(out_dir, spec, int(seed), tuple(seeds), tuple(done.ran),
+                          tuple(done.skipped), members, bands, seconds, uncertainty)
+
+
+def _checked_spec(spec: EnsembleSpec, n_runs: int, seed: int, controls: int
+                  ) -> tuple[EnsembleSpec, int]:
+    """The spec with its store resolved and JSON-ready parameters, and the controls to run.
+
+    One sim is built (not run) here, so bad dates, parameters or stores fail before any
+    worker starts.
+    """
     store = Path(spec.store).resolve()
     spec = EnsembleSpec(spec.scenario, str(store), int(spec.scale), str(spec.start),
                         str(spec.end), jsonable(dict(spec.pars)), spec.toml, spec.parameters)
     if isinstance(controls, bool) or int(controls) != controls or controls < 0:
         raise ParameterError(f"--controls {controls}: must be a whole number >= 0")
     n_controls = 0 if spec.parameters == FIXED else min(int(controls), int(n_runs))
-    # Build (not run) one sim here, so bad dates, parameters or stores fail before workers.
     build_member_sim(spec, Atlas.open(store), int(seed))
-    data = data_provenance(store)
-    identity = _identity(spec, seed, data)
-    out_dir = Path(out_dir)
+    return spec, n_controls
+
+
+def _open_folder(out_dir: Path, identity: dict[str, Any], force: bool) -> None:
+    """:func:`_prepare_folder`, with an OS error said in one line."""
     try:
         _prepare_folder(out_dir, identity, force)
     except OSError as error:
         raise StoreError(f"cannot use ensemble folder {out_dir}: {error.strerror}") from None
-    runs_dir = out_dir / RUNS
-    seeds = member_seeds(seed, n_runs)
-    manifest: dict[str, Any] = {
+
+
+def _new_manifest(spec: EnsembleSpec, seed: int, seeds: list[int], identity: dict[str, Any],
+                  data: dict[str, Any], *, controls: int, backend: str, workers: int | None,
+                  scheduler: str | None, quantiles: tuple[float, ...],
+                  command: list[str] | None, scenario_file: Mapping[str, Any] | None
+                  ) -> dict[str, Any]:
+    """The manifest of an ensemble about to run (status ``running``)."""
+    return {
         "ensemble_version": ENSEMBLE_VERSION, "narcosim_version": narcosim.__version__,
         "status": "running", "created": utc_now(), "finished": None,
         "command": command, "identity": identity, "spec": spec.to_dict(),
-        "seed": int(seed), "n_runs": int(n_runs), "member_seeds": seeds,
-        "parameters": spec.parameters, "controls": n_controls,
+        "seed": int(seed), "n_runs": len(seeds), "member_seeds": seeds,
+        "parameters": spec.parameters, "controls": controls,
         "seed_rule": "numpy.random.SeedSequence(seed).spawn(n_runs)[i]"
                      ".generate_state(1, uint64)[0] >> 1",
         "backend": backend, "workers": None if scheduler else (workers or default_workers()),
-        "scheduler": scheduler, "quantiles": list(qs), "environment": library_environment(),
-        "data": data,
+        "scheduler": scheduler, "quantiles": list(quantiles),
+        "environment": library_environment(), "data": data,
         "scenario_file": jsonable(dict(scenario_file)) if scenario_file is not None else None,
     }
-    write_json_atomic(out_dir / ENSEMBLE, manifest)
 
-    records: dict[int, dict[str, Any]] = {}
-    for i, s in enumerate(seeds):
-        record = read_member(runs_dir, i, s)
-        if record is not None:
-            records[i] = record
-    skipped = tuple(sorted(records))
-    todo = [i for i in range(n_runs) if i not in records]
-    total = n_runs + n_controls
-    if progress is not None:
-        progress(len(records), total, None)
-    jobs = [(spec, i, seeds[i], str(runs_dir)) for i in todo]
-    try:
-        for record in run_jobs(run_member, jobs, backend=backend, workers=workers,
-                               scheduler=scheduler):
-            records[int(record["index"])] = record
-            if progress is not None:
-                progress(len(records), total, record)
-    except BaseException as error:  # say so in the manifest, then let it propagate
+
+def _run_members(spec: EnsembleSpec, seeds: list[int], out_dir: Path,
+                 manifest: dict[str, Any], *, total: int, progress: EnsembleProgress | None,
+                 backend: str, workers: int | None, scheduler: str | None) -> Resumed[int]:
+    """Run the members not finished yet; on an error, say so in the manifest first."""
+    runs_dir = out_dir / RUNS
+    jobs = [MemberJob(i, runs_dir, i, s, (spec, i, s, str(runs_dir)))
+            for i, s in enumerate(seeds)]
+
+    def failed(error: BaseException, finished: Sequence[Hashable]) -> None:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         manifest.update({"status": status, "finished": utc_now(),
                          "error": str(error).splitlines()[0] if str(error) else status,
-                         "done": sorted(records)})
+                         "done": list(finished)})
         with contextlib.suppress(OSError, ValueError):
             write_json_atomic(out_dir / ENSEMBLE, manifest)
-        raise
 
-    members = tuple(records[i] for i in range(n_runs))
-    flows = {tuple(f) for m in members for f in m.get("flows", [])}
-    bands = compute_bands([runs_dir / m["file"] for m in members], out_dir, quantiles=qs,
-                          flows=sorted(flows))
-    uncertainty = None
-    if n_controls:
-        def step(done: int, _total: int, record: dict[str, Any] | None) -> None:
-            if progress is not None and record is not None:
-                progress(n_runs + done, total, {**record, "control": True})
+    return resume_members(jobs, run_member, key_of=member_index, backend=backend,
+                          workers=workers, scheduler=scheduler, progress=progress, total=total,
+                          on_error=failed)
 
-        fixed = run_ensemble(dataclasses.replace(spec, parameters=FIXED), n_controls, seed,
-                             out_dir=out_dir / CONTROLS, backend=backend, workers=workers,
-                             scheduler=scheduler, force=force, quantiles=qs, progress=step,
-                             command=command, scenario_file=scenario_file)
-        uncertainty = decompose([runs_dir / m["file"] for m in members], fixed.member_files())
-    seconds = time.perf_counter() - t0
+
+def _control_progress(progress: EnsembleProgress | None, n_runs: int, total: int
+                      ) -> EnsembleProgress:
+    """The controls' progress, reported after the ``n_runs`` members as ``control`` records."""
+    def step(done: int, _total: int, record: dict[str, Any] | None) -> None:
+        if progress is not None and record is not None:
+            progress(n_runs + done, total, {**record, "control": True})
+
+    return step
+
+
+def _finish_manifest(manifest: dict[str, Any], path: Path, done: Resumed[int],
+                     members: tuple[dict[str, Any], ...], bands: BandFiles,
+                     uncertainty: dict[str, Any] | None, seconds: float) -> None:
+    """Write the manifest of the finished ensemble: members, bands and their sha256."""
     manifest.update({
         "uncertainty": uncertainty,
         "status": "complete", "finished": utc_now(), "wall_seconds": round(seconds, 3),
-        "ran": list(todo), "skipped": list(skipped),
+        "ran": list(done.ran), "skipped": list(done.skipped),
         "members": [{k: m.get(k) for k in ("file", "seed", "particle", "rows", "sha256",
                                            "wall_seconds")} for m in members],
         "bands": {"file": bands.bands.name, "sha256": sha256_file(bands.bands)},
         "bands_annual": (None if bands.annual is None else
                          {"file": bands.annual.name, "sha256": sha256_file(bands.annual)}),
     })
-    write_json_atomic(out_dir / ENSEMBLE, manifest)
-    return EnsembleResult(out_dir, spec, int(seed), tuple(seeds), tuple(todo), skipped,
-                          members, bands, seconds, uncertainty)
+    write_json_atomic(path, manifest)
