@@ -5,7 +5,8 @@
 :mod:`narcosim.analysis.measures`) and sets every arm against the first, the baseline, member
 by member (see :mod:`narcosim.analysis.effects`). It writes, in the comparison folder:
 
-* ``comparison.json``: settings, member seeds, window, and per arm the headline effects
+* ``comparison.json`` (its parts: :mod:`narcosim.analysis.compare_json`): settings, member
+  seeds, window, and per arm the headline effects
   (deaths averted by drug and by state, supply displaced and where to, seizures and arrests,
   cost and cost per death averted), each as mean, members behind it, 90% interval (null
   with ``"interval": "n too small"`` from fewer than 5 members) and the mean's bootstrap
@@ -27,7 +28,6 @@ which ``narcosim compare`` calls afterwards.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Sequence
@@ -38,22 +38,17 @@ from typing import Any
 
 import pandas as pd
 
-import narcosim
 from narcosim.analysis.arms import ArmProgress, ArmRuns, ArmSpec, run_arms
 from narcosim.analysis.assumptions import comparison_assumptions
-from narcosim.analysis.costs import COST_STREAM, member_costs
-from narcosim.analysis.decisions import acceptability, cost_effect_points, pairwise_cheaper
-from narcosim.analysis.effects import (
-    BOOTSTRAP,
-    BOOTSTRAP_STREAM,
-    FLOWS,
-    MEMBER_COLUMNS,
-    MIN_MEMBERS,
-    PERCENTILES,
-    paired_effects,
-    summarize_effects,
+from narcosim.analysis.compare_json import (
+    METHOD_JSON,
+    arm_json,
+    decisions_json,
+    settings_json,
 )
-from narcosim.analysis.measures import ALL, Window, member_dates, member_measures
+from narcosim.analysis.costs import member_costs
+from narcosim.analysis.effects import MEMBER_COLUMNS, paired_effects, summarize_effects
+from narcosim.analysis.measures import Window, member_dates, member_measures
 from narcosim.analysis.resolve import resolve_arms
 from narcosim.atlas.provenance import sha256_file
 from narcosim.atlas.store import Atlas, default_store_path
@@ -62,7 +57,7 @@ from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.run.backends import check_backend_args, check_scheduler_reachable
 from narcosim.run.job import check_run_args
 from narcosim.run.manifest import data_provenance, jsonable
-from narcosim.run.member import draw_particle, parameter_mode, write_json_atomic
+from narcosim.run.member import parameter_mode, write_json_atomic
 from narcosim.scenario.limits import MAX_RUNS, check_count, check_dates
 from narcosim.world import World
 
@@ -148,71 +143,6 @@ def choose_window(arms: Sequence[ArmSpec], run_start: date, run_end: date,
     return Window(lo, hi)
 
 
-def _clean(v: float | None) -> float | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-
-
-def _stat(row: pd.Series) -> dict[str, Any]:
-    """Mean, members, and the 90% intervals (members' and the mean's) of one summary row."""
-    n = int(row["n"])
-    stat: dict[str, Any] = {"mean": _clean(row["mean"]), "n": n}
-    if n < MIN_MEMBERS:
-        stat.update({"p5": None, "p95": None, "interval": "n too small"})
-    else:
-        stat.update({"p5": _clean(row["p5"]), "p95": _clean(row["p95"])})
-    stat.update({"mean_p5": _clean(row["mean_p5"]), "mean_p95": _clean(row["mean_p95"])})
-    return stat
-
-
-def _section(rows: pd.DataFrame, measure: str, level: str, drug: str | None = None
-             ) -> dict[str, dict[str, float | None]]:
-    sel = rows[(rows["measure"] == measure) & (rows["level"] == level)]
-    if drug is not None:
-        sel = sel[sel["drug"] == drug]
-        return {str(r["key"]): _stat(r) for _, r in sel.iterrows()}
-    return {str(r["drug"]): _stat(r) for _, r in sel.iterrows()}
-
-
-def arm_json(rows: pd.DataFrame) -> dict[str, Any]:
-    """The headline effects of one arm (its summary rows) as JSON-ready data."""
-    deaths = {
-        "national": _section(rows, "deaths_averted", "national"),
-        "expected_national": _section(rows, "expected_deaths_averted", "national"),
-        "by_state": {d: _section(rows, "deaths_averted", "state", d) for d in (ALL, "fentanyl")},
-    }
-    supply: dict[str, Any] = {}
-    for measure, level in FLOWS:
-        changes = _section(rows, measure, level, ALL)
-        ranked = sorted(changes.items(), key=lambda kv: -(kv[1]["mean"] or 0.0))
-        total = rows[(rows["measure"] == "displaced_kg") & (rows["level"] == level)]
-        supply[f"{measure}_by_{level}"] = {
-            "change": changes,
-            "gained": [{"key": k, **v} for k, v in ranked if (v["mean"] or 0.0) > 0],
-            "lost": [{"key": k, **v} for k, v in reversed(ranked) if (v["mean"] or 0.0) < 0],
-            "displaced_kg": _stat(total.iloc[0]),
-        }
-    national = rows[rows["level"] == "national"]
-    enforcement = {
-        "border_seized_kg": _section(national, "border_seized_kg", "national"),
-        "domestic_seized_kg": _section(national, "domestic_seized_kg", "national"),
-        "dealer_arrests": _stat(national[national["measure"] == "dealer_arrests"].iloc[0]),
-        "operation": {str(r["measure"]).removeprefix("operation_"): _stat(r)
-                      for _, r in national.iterrows()
-                      if str(r["measure"]).startswith("operation_")},
-    }
-    cost_row = national[national["measure"] == "cost_usd"].iloc[0]
-    cost: dict[str, Any] = {"incremental_usd": _stat(cost_row)}
-    booked = national[national["measure"] == "cost_booked_usd"]
-    if len(booked):
-        cost["booked_usd"] = _stat(booked.iloc[0])
-    for key in ("per_death_averted", "per_expected_death_averted"):
-        stat = _stat(national[national["measure"] == f"cost_{key}"].iloc[0])
-        cost[key] = stat
-        cost[f"{key}_display"] = f"{stat['mean']:,.0f}" if stat["mean"] is not None else "n/a"
-    return {"deaths_averted": deaths, "supply": supply, "enforcement": enforcement,
-            "cost": cost}
-
-
 def with_drawn_cost(measures: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     """A member's measures with ``cost_usd`` at its drawn costs and ``cost_booked_usd`` added.
 
@@ -283,6 +213,46 @@ def compare(
         StoreError: No atlas store, or files that cannot be read or written.
     """
     t0 = time.perf_counter()
+    store_path, atlas, arms = _checked_arms(
+        scenarios, n_runs, seed, scale=scale, backend=backend, workers=workers,
+        scheduler=scheduler, store=store, start=start, end=end, window_from=window_from,
+        window_to=window_to, fixed_params=fixed_params)
+    out_dir = Path(out_dir)
+    provenance = data_provenance(store_path).get("files", [])
+    data_ids = sorted([f["file"], f["sha256"]] for f in provenance)
+    runs = run_arms(arms, n_runs, seed, out_dir=out_dir, backend=backend, workers=workers,
+                    scheduler=scheduler, force=force, data=data_ids, progress=progress)
+    first, last = member_dates(runs.files[0][0])
+    window = choose_window(arms, first, last, window_from, window_to)
+    world = World.from_atlas(atlas)
+    members = _paired_members(arms, runs, window, {p.code: p.field_office for p in world.ports})
+    summary = summarize_effects(members, seed)
+    data: dict[str, Any] = {
+        **settings_json(arms, runs.seeds, window, seed=seed, scale=scale, start=start,
+                        end=end, command=command),
+        **METHOD_JSON,
+        "decisions": decisions_json(members, arms[0].name),
+        "assumptions": comparison_assumptions([(a.name, a.interventions) for a in arms]),
+        "port_names": {p.code: p.name for p in world.ports},
+        "data": provenance,
+        "results": {arm.name: arm_json(summary[summary["arm"] == arm.name])
+                    for arm in arms[1:]},
+    }
+    data = _write_outputs(out_dir, members, summary, data)
+    return Comparison(out_dir, tuple(arms), runs, window, summary, members, data,
+                      time.perf_counter() - t0)
+
+
+def _checked_arms(scenarios: Sequence[str], n_runs: int, seed: int, *, scale: int,
+                  backend: str, workers: int | None, scheduler: str | None,
+                  store: Path | None, start: str, end: str, window_from: str | None,
+                  window_to: str | None, fixed_params: bool
+                  ) -> tuple[Path, Atlas, list[ArmSpec]]:
+    """Check the arguments and resolve the arms, before anything runs.
+
+    Returns:
+        The atlas store (resolved), the atlas and the arms, baseline first.
+    """
     check_compare_args(scenarios, n_runs, seed, scale, backend, workers, scheduler)
     check_dates(start, end)
     if scheduler is not None:
@@ -294,17 +264,12 @@ def compare(
     # Check --from/--to against the asked dates now; the window is set from the runs' steps.
     choose_window(arms, date.fromisoformat(start), date.fromisoformat(end), window_from,
                   window_to)
-    out_dir = Path(out_dir)
-    provenance = data_provenance(store_path).get("files", [])
-    data_ids = sorted([f["file"], f["sha256"]] for f in provenance)
-    runs = run_arms(arms, n_runs, seed, out_dir=out_dir, backend=backend, workers=workers,
-                    scheduler=scheduler, force=force, data=data_ids, progress=progress)
-    first, last = member_dates(runs.files[0][0])
-    window = choose_window(arms, first, last, window_from, window_to)
-    world = World.from_atlas(atlas)
-    port_fo = {p.code: p.field_office for p in world.ports}
-    port_names = {p.code: p.name for p in world.ports}
+    return store_path, atlas, list(arms)
 
+
+def _paired_members(arms: Sequence[ArmSpec], runs: ArmRuns, window: Window,
+                    port_fo: dict[str, str]) -> pd.DataFrame:
+    """Every arm's effects against the baseline, member by member (``MEMBER_COLUMNS``)."""
     def measures(a: int, i: int) -> pd.DataFrame:
         path = runs.files[a][i]
         return with_drawn_cost(member_measures(path, window, port_fo),
@@ -319,45 +284,20 @@ def compare(
             effects.insert(0, "member", i)
             effects.insert(0, "arm", arm.name)
             rows.append(effects)
-    members = pd.concat(rows, ignore_index=True)[MEMBER_COLUMNS]
-    summary = summarize_effects(members, seed)
-    points = cost_effect_points(members)
-    curve = acceptability(points, arms[0].name)
+    return pd.concat(rows, ignore_index=True)[MEMBER_COLUMNS]
 
-    data: dict[str, Any] = {
-        "narcosim_version": narcosim.__version__, "command": command,
-        "baseline": arms[0].name, "arms": [a.name for a in arms],
-        "scenarios": [{"name": a.name, "title": a.title, "source": a.source,
-                       "interventions": [dict(c) for c in a.interventions]} for a in arms],
-        "seed": int(seed), "n_runs": int(n_runs), "member_seeds": list(runs.seeds),
-        "parameters": arms[0].spec.parameters,
-        "member_particles": [draw_particle(arms[0].spec, s) for s in runs.seeds],
-        "scale": int(scale), "start": start, "end": end, "window": window.to_dict(),
-        "interval": {"percentiles": list(PERCENTILES),
-                     "of": "paired member differences (numpy.percentile, linear)",
-                     "min_members": MIN_MEMBERS,
-                     "mean_interval": f"bootstrap of the members' mean, {BOOTSTRAP} "
-                                      f"resamples, stream {BOOTSTRAP_STREAM!r} of the seed"},
-        "cost_draws": {"distribution": "triangular on each cost's [low, high], mode at its "
-                                       "point value; exact where no range is given",
-                       "stream": f"{COST_STREAM!r} of each member's seed, one uniform per "
-                                 "lever kind and cost field"},
-        "decisions": {
-            "deaths": "expected deaths averted, all drugs, national",
-            "pairwise": pairwise_cheaper(points).to_dict(orient="records"),
-            "acceptability": {"wtp_usd_per_death": sorted(set(curve["wtp"])),
-                              "options": {o: curve[curve["arm"] == o]["probability"].tolist()
-                                          for o in curve["arm"].drop_duplicates()}},
-        },
-        "assumptions": comparison_assumptions([(a.name, a.interventions) for a in arms]),
-        "port_names": port_names,
-        "data": provenance,
-        "results": {arm.name: arm_json(summary[summary["arm"] == arm.name])
-                    for arm in arms[1:]},
-    }
-    # Old comparison.json out, the tables in (each under a per-process temporary name,
-    # renamed when whole), then comparison.json with their sha256 last: a comparison killed
-    # part way has no comparison.json, so it never looks complete.
+
+def _write_outputs(out_dir: Path, members: pd.DataFrame, summary: pd.DataFrame,
+                   data: dict[str, Any]) -> dict[str, Any]:
+    """Write the tables, then ``comparison.json`` with their sha256.
+
+    The old ``comparison.json`` goes first, then the tables (each under a per-process
+    temporary name, renamed when whole), then ``comparison.json`` last: a comparison killed
+    part way has no ``comparison.json``, so it never looks complete.
+
+    Returns:
+        ``data`` with ``outputs`` added, as written (JSON-ready).
+    """
     (out_dir / COMPARISON_JSON).unlink(missing_ok=True)
     outputs = {}
     for name, frame in ((MEMBERS_PARQUET, members), (COMPARISON_PARQUET, summary)):
@@ -365,8 +305,6 @@ def compare(
         frame.to_parquet(tmp, index=False)
         os.replace(tmp, out_dir / name)
         outputs[name] = {"sha256": sha256_file(out_dir / name)}
-    data["outputs"] = outputs
-    data = jsonable(data)
+    data = jsonable({**data, "outputs": outputs})
     write_json_atomic(out_dir / COMPARISON_JSON, data)
-    return Comparison(out_dir, tuple(arms), runs, window, summary, members, data,
-                      time.perf_counter() - t0)
+    return data

@@ -146,10 +146,7 @@ def compare_command(
                *(["--from", window_from] if window_from else []),
                *(["--to", window_to] if window_to else []),
                *(["--fixed-params"] if fixed_params else [])]
-    def describe(record: dict[str, Any]) -> str:
-        return f"{record['arm']} run {record['index']} in {record['wall_seconds']:.1f} s"
-
-    with JobBar(_err, "runs", backend, runs * len(scenarios), describe,
+    with JobBar(_err, "runs", backend, runs * len(scenarios), _describe,
                 "all runs done; measuring the effects") as step:
         result = compare(scenarios, runs, seed, out_dir=out, scale=scale, backend=backend,
                          workers=workers, scheduler=scheduler, store=store_path, start=start,
@@ -166,12 +163,23 @@ def compare_command(
                       "parquet": str(result.out_dir / COMPARISON_PARQUET),
                       "page": str(page)},
             "pairwise": pairwise_lines(result), "comparison": result.data})
-        return
+    else:
+        _print_summary(result, page)
+
+
+def _describe(record: dict[str, Any]) -> str:
+    """The progress bar's line for a finished member."""
+    return f"{record['arm']} run {record['index']} in {record['wall_seconds']:.1f} s"
+
+
+def _print_summary(result: Comparison, page: Path) -> None:
+    """The headline table, the pairwise lines, what ran and what was written."""
     _out.print(comparison_table(result))
     for line in pairwise_lines(result):
         _out.print(line, soft_wrap=True)
-    ran, skipped = len(result.runs.ran), len(result.runs.skipped)
-    _out.print(f"{len(scenarios)} scenarios x {runs} runs (seed {seed}, scale 1:{scale}): ran "
-               f"{ran}, {skipped} already done, in {result.wall_seconds:.1f} s", soft_wrap=True)
+    data, ran, skipped = result.data, len(result.runs.ran), len(result.runs.skipped)
+    _out.print(f"{len(data['arms'])} scenarios x {data['n_runs']} runs (seed {data['seed']}, "
+               f"scale 1:{data['scale']}): ran {ran}, {skipped} already done, in "
+               f"{result.wall_seconds:.1f} s", soft_wrap=True)
     _out.print(f"wrote {result.out_dir / COMPARISON_JSON}, "
                f"{result.out_dir / COMPARISON_PARQUET}, {page}", soft_wrap=True)

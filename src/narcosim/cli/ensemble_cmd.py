@@ -14,7 +14,12 @@ from narcosim.cli.options import JobBar, MaxMemoryOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
-from narcosim.run.ensemble import EnsembleSpec, check_ensemble_args, run_ensemble
+from narcosim.run.ensemble import (
+    EnsembleResult,
+    EnsembleSpec,
+    check_ensemble_args,
+    run_ensemble,
+)
 from narcosim.run.job import SCENARIOS, check_run_args
 from narcosim.run.member import FIXED, parameter_mode
 from narcosim.run.memory import check_memory, estimate_pool_bytes, parse_memory, run_steps
@@ -90,69 +95,103 @@ def ensemble_command(
     source, parsed = load_scenario(name)  # syntax, types, dates, parameters (with lines)
     info = parsed.scenario
     seed = info.seed if seed is None else seed
-    scale = info.scale if scale is None else scale
-    start = str(info.start) if start is None else start
-    end = str(info.end) if end is None else end
     store_path = (store if store is not None else default_store_path()).resolve()
-    toml = "" if name in SCENARIOS else source.text
     check_count("--controls", controls, 0, MAX_RUNS)
-    spec = EnsembleSpec(name, str(store_path), scale, start, end, toml=toml,
+    spec = EnsembleSpec(name, str(store_path), info.scale if scale is None else scale,
+                        str(info.start) if start is None else start,
+                        str(info.end) if end is None else end,
+                        toml="" if name in SCENARIOS else source.text,
                         parameters=parameter_mode(fixed_params))
-    check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
-    steps = run_steps(*check_dates(start, end))
-    pool = default_workers() if workers is None else workers
-    if scheduler is None:  # a remote cluster's workers use that cluster's memory
-        check_memory(estimate_pool_bytes(scale, steps, pool, runs), parse_memory(max_memory),
-                     f"an ensemble of {runs:,} runs at 1:{scale:,} over {steps:,} weeks on "
-                     f"{min(pool, runs)} workers")
-    if toml:  # targets against the world, with the file's lines
-        load_scenario(name, WorldRefs.from_atlas(Atlas.open(store_path)))
+    _check(spec, runs, seed, backend, workers, scheduler, max_memory)
     label = Path(name).stem if name.endswith(".toml") else name
     target = out if out is not None else default_ensemble_dir(label, seed)
-    command = ["narcosim", "ensemble", name, "--runs", str(runs), "--seed", str(seed),
-               "--scale", str(scale), "--backend", backend,
-               *(["--workers", str(workers)] if workers is not None else []),
-               *(["--scheduler", scheduler] if scheduler is not None else []),
-               "--out", str(target), "--start", start, "--end", end,
-               "--store", str(store_path), *(["--force"] if force else []),
-               *(["--fixed-params"] if fixed_params else ["--controls", str(controls)])]
-
+    command = _command_line(spec, runs, seed, backend, workers, scheduler, target, force,
+                            fixed_params, controls)
     # The bar starts at the first progress call, after every check has passed, so that an
     # error is the only line printed.
-    def describe(record: dict[str, Any]) -> str:
-        kind = "control" if record.get("control") else "run"
-        return f"{kind} {record['index']} in {record['wall_seconds']:.1f} s"
-
     total = runs + (0 if spec.parameters == FIXED else controls)
-    with JobBar(_err, "runs", backend, total, describe,
+    with JobBar(_err, "runs", backend, total, _describe,
                 "all runs done; computing the quantile bands") as step:
         result = run_ensemble(spec, runs, seed, out_dir=target, backend=backend,
                               workers=workers, scheduler=scheduler, force=force,
                               progress=step, command=command,
                               scenario_file=scenario_record(source, parsed, seed=seed,
-                                                            scale=scale, start=start, end=end),
+                                                            scale=spec.scale, start=spec.start,
+                                                            end=spec.end),
                               controls=controls)
-    ran, skipped = len(result.ran), len(result.skipped)
-    mean_s = (sum(m["wall_seconds"] for m in result.members if m["index"] in result.ran)
-              / ran) if ran else 0.0
     report = write_report_safely(result.out_dir, store)  # with its own spinner
     if as_json:
-        print_json({
-            "scenario": name, "runs": runs, "seed": seed, "scale": scale, "start": start,
-            "end": end, "backend": backend, "ran": ran, "already_done": skipped,
-            "mean_run_seconds": mean_s, "wall_seconds": result.wall_seconds,
-            "parameters": "fixed" if spec.parameters == FIXED else "posterior",
-            "uncertainty": result.uncertainty, "out_dir": str(result.out_dir),
-            "files": {"ensemble": str(result.out_dir / "ensemble.json"),
-                      "bands": str(result.bands.bands),
-                      "bands_annual": None if result.bands.annual is None
-                      else str(result.bands.annual),
-                      "report": None if report is None else str(report)}})
-        return
-    _out.print(f"ensemble of {info.name} ({name}): {runs} runs (seed {seed}, scale 1:{scale}, "
-               f"{start} to {end}) on {backend}: ran {ran}"
-               f"{f' ({mean_s:.1f} s each)' if ran else ''}, {skipped} already done, "
-               f"in {result.wall_seconds:.1f} s", soft_wrap=True)
+        print_json(_summary_json(result, runs, backend, report))
+    else:
+        _print_summary(info.name, result, runs, backend, report)
+
+
+def _check(spec: EnsembleSpec, runs: int, seed: int, backend: str, workers: int | None,
+           scheduler: str | None, max_memory: str | None) -> None:
+    """Every check before the ensemble starts: arguments, memory, the scenario's targets."""
+    check_ensemble_args(spec, runs, seed, backend, workers, scheduler)
+    steps = run_steps(*check_dates(spec.start, spec.end))
+    pool = default_workers() if workers is None else workers
+    if scheduler is None:  # a remote cluster's workers use that cluster's memory
+        check_memory(estimate_pool_bytes(spec.scale, steps, pool, runs),
+                     parse_memory(max_memory),
+                     f"an ensemble of {runs:,} runs at 1:{spec.scale:,} over {steps:,} weeks "
+                     f"on {min(pool, runs)} workers")
+    if spec.toml:  # targets against the world, with the file's lines
+        load_scenario(spec.scenario, WorldRefs.from_atlas(Atlas.open(Path(spec.store))))
+
+
+def _command_line(spec: EnsembleSpec, runs: int, seed: int, backend: str, workers: int | None,
+                  scheduler: str | None, target: Path, force: bool, fixed_params: bool,
+                  controls: int) -> list[str]:
+    """The command line recorded in ``ensemble.json``, with every default made explicit."""
+    return ["narcosim", "ensemble", spec.scenario, "--runs", str(runs), "--seed", str(seed),
+            "--scale", str(spec.scale), "--backend", backend,
+            *(["--workers", str(workers)] if workers is not None else []),
+            *(["--scheduler", scheduler] if scheduler is not None else []),
+            "--out", str(target), "--start", spec.start, "--end", spec.end,
+            "--store", spec.store, *(["--force"] if force else []),
+            *(["--fixed-params"] if fixed_params else ["--controls", str(controls)])]
+
+
+def _describe(record: dict[str, Any]) -> str:
+    """The progress bar's line for a finished member."""
+    kind = "control" if record.get("control") else "run"
+    return f"{kind} {record['index']} in {record['wall_seconds']:.1f} s"
+
+
+def _mean_seconds(result: EnsembleResult) -> float:
+    """Mean wall time of the members run this time (0 when none ran)."""
+    ran = [m["wall_seconds"] for m in result.members if m["index"] in result.ran]
+    return sum(ran) / len(ran) if ran else 0.0
+
+
+def _summary_json(result: EnsembleResult, runs: int, backend: str, report: Path | None
+                  ) -> dict[str, Any]:
+    """What ``--json`` prints."""
+    spec = result.spec
+    return {
+        "scenario": spec.scenario, "runs": runs, "seed": result.seed, "scale": spec.scale,
+        "start": spec.start, "end": spec.end, "backend": backend, "ran": len(result.ran),
+        "already_done": len(result.skipped), "mean_run_seconds": _mean_seconds(result),
+        "wall_seconds": result.wall_seconds,
+        "parameters": "fixed" if spec.parameters == FIXED else "posterior",
+        "uncertainty": result.uncertainty, "out_dir": str(result.out_dir),
+        "files": {"ensemble": str(result.out_dir / "ensemble.json"),
+                  "bands": str(result.bands.bands),
+                  "bands_annual": None if result.bands.annual is None
+                  else str(result.bands.annual),
+                  "report": None if report is None else str(report)}}
+
+
+def _print_summary(title: str, result: EnsembleResult, runs: int, backend: str,
+                   report: Path | None) -> None:
+    """What the ensemble did and wrote, in a few lines."""
+    spec, ran, mean_s = result.spec, len(result.ran), _mean_seconds(result)
+    _out.print(f"ensemble of {title} ({spec.scenario}): {runs} runs (seed {result.seed}, scale "
+               f"1:{spec.scale}, {spec.start} to {spec.end}) on {backend}: ran {ran}"
+               f"{f' ({mean_s:.1f} s each)' if ran else ''}, {len(result.skipped)} already "
+               f"done, in {result.wall_seconds:.1f} s", soft_wrap=True)
     if spec.parameters == FIXED:
         _out.print("parameters fixed at the point fit: the bands show random uncertainty only",
                    soft_wrap=True)
