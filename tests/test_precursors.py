@@ -39,9 +39,9 @@ def _unit(low: float = 0.0, high: float = 1.0) -> st.SearchStrategy[float]:
 
 
 def _model_frame(sim: Sim) -> pd.DataFrame:
-    """Every result but the chain's, the money accounts' and the export markets'."""
+    """Every result but the chain's, the money accounts', the export markets' and the guns'."""
     frame = sim.results.to_frame()
-    chain = ["precursors", "money", "portfolio"]
+    chain = ["precursors", "money", "portfolio", "firearms"]
     frame = frame[~frame["module"].isin(chain)].dropna(axis=1, how="all")
     return frame[sorted(frame.columns)].reset_index(drop=True)
 
