@@ -120,7 +120,7 @@ def test_drug_mask_kernel_equals_reference(agents: list[tuple[int, float, float]
     # shares equal to the first agent's uniforms meet the comparison's edge
     meth_thr = meth_u[0] if at_edge else np.float32(meth_share)
     coc_thr = coc_u[0] if at_edge else np.float32(cocaine_share)
-    vector = people_reference.drug_mask(group, meth_u, coc_u, meth_thr, coc_thr)
+    vector = people_reference.drug_masks(group, meth_u, coc_u, meth_thr, coc_thr)
     for i in range(len(agents)):
         kernel = people_kernel.drug_mask(group[i], meth_u[i], coc_u[i], meth_thr, coc_thr)
         # what the Mesa agents pass: Python numbers
@@ -168,7 +168,7 @@ def test_care_action_kernel_equals_reference(values: list[float],
 def test_expected_deaths_kernel_equals_reference(p: float, fent: float, opioid: bool,
                                                  has: bool, reversal: float, mask: int,
                                                  scale: int) -> None:
-    """One agent's expected deaths: the kernel's running sums and the reference's terms."""
+    """One agent's expected deaths: the kernel's sums are the reference's, scalar and arrays."""
     has_r = float(has) * reversal
     f_meth, f_coc = float(mask & people.METH > 0), float(mask & people.COCAINE > 0)
     start = tuple(float(x) for x in range(7))
@@ -179,6 +179,10 @@ def test_expected_deaths_kernel_equals_reference(p: float, fent: float, opioid: 
             start[3] + every, start[4] + involved * f_meth, start[5] + involved * f_coc,
             start[6] + involved)
     assert got == want
+    vector = people_reference.expected_deaths(
+        np.array([p]), people_reference.reversible_shares(np.array([opioid]), np.array([fent])),
+        np.array([has_r]), np.array([fent]), scale)
+    assert [float(x[0]) for x in vector] == [fentanyl, every, involved]
     # naloxone never saves more than the opioid-involved overdoses
     assert every >= p * scale * (1.0 - q) * (1 - 1e-12)
 

@@ -78,26 +78,33 @@ NEW_STATUS: dict[int, int] = {TO_TREATMENT: TREATMENT, TO_PRISON: INCARCERATED,
 
 
 # ------------------------------------------------------------------ rules of one agent
-def drug_mask(group: Any, meth_u: Any, coc_u: Any, meth_share: Any, cocaine_share: Any) -> Any:
+def drug_mask(group: int, meth_u: float, coc_u: float, meth_share: float,
+              cocaine_share: float) -> int:
     """The drugs an agent uses (bit mask of ``OPIOID``, ``METH``, ``COCAINE``).
 
     Its group's drug (0 opioids, 1 methamphetamine only, 2 cocaine only), and for an opioid
-    user each stimulant whose fixed co-use uniform is below its share. Works on one agent's
-    numbers and element-wise on arrays (float32 uniforms are compared with float32 shares).
+    user each stimulant whose fixed co-use uniform is below its share (float32 uniforms are
+    compared with float32 shares; Python floats holding them compare the same).
     """
-    opioid = group == 0
-    return (opioid * OPIOID | (opioid & (meth_u < meth_share)) * METH
-            | (opioid & (coc_u < cocaine_share)) * COCAINE
-            | (group == 1) * METH | (group == 2) * COCAINE)
+    if group == 1:
+        return METH
+    if group == 2:
+        return COCAINE
+    mask = OPIOID
+    if meth_u < meth_share:
+        mask |= METH
+    if coc_u < cocaine_share:
+        mask |= COCAINE
+    return mask
 
 
-def reversible_share(opioid: Any, fent: Any) -> Any:
-    """The share of an agent's overdoses that involve an opioid, so naloxone can reverse.
+def reversible_share(opioid: bool, fent: float) -> float:
+    """The share of an agent's overdoses that involve an opioid, so naloxone can reverse them.
 
-    1 for an opioid user, the fentanyl-involved share ``fent`` (in [0, 1]) of its cell's hazard
-    otherwise; exact (``opioid`` is 0 or 1). Works on one agent and element-wise on arrays.
+    All of an opioid user's; otherwise the fentanyl-involved share ``fent`` of its cell's
+    hazard (fentanyl in adulterated stimulants).
     """
-    return opioid + (1 - opioid) * fent
+    return 1.0 if opioid else fent
 
 
 def expected_deaths(p: Any, q: Any, has_r: Any, fent: Any, scale: float) -> tuple[Any, Any, Any]:
@@ -154,6 +161,20 @@ def care_action(u: float, status: int, opioid: bool, rates: Sequence[float]) -> 
 
 
 # ------------------------------------------------------------------ the same, over arrays
+def drug_masks(group: np.ndarray, meth_u: np.ndarray, coc_u: np.ndarray, meth_share: np.float32,
+               cocaine_share: np.float32) -> np.ndarray:
+    """:func:`drug_mask` element-wise."""
+    opioid = group == 0
+    return (np.select([group == 1, group == 2], [METH, COCAINE], OPIOID)
+            | np.where(opioid & (meth_u < meth_share), METH, 0)
+            | np.where(opioid & (coc_u < cocaine_share), COCAINE, 0))
+
+
+def reversible_shares(opioid: np.ndarray, fent: np.ndarray) -> np.ndarray:
+    """:func:`reversible_share` element-wise."""
+    return np.where(opioid, 1.0, fent)
+
+
 def care_actions(u: np.ndarray, status: np.ndarray, opioid: np.ndarray,
                  rates: Sequence[float]) -> np.ndarray:
     """:func:`care_action` element-wise: the first rule that holds applies."""
@@ -212,7 +233,7 @@ def step_pass(agents: AgentArrays, draws: StepDraws, t: StepTables, exits: np.nd
         the basis (zeros unless asked) and each overdosed slot's (status, drugs, state) cell.
     """
     a, n_s = agents, t.n_states
-    drugs = drug_mask(a.group, a.meth_u, a.coc_u, t.meth_thr, t.coc_thr)
+    drugs = drug_masks(a.group, a.meth_u, a.coc_u, t.meth_thr, t.coc_thr)
     cell = (a.status.astype(np.int64) * N_MASKS + drugs) * n_s + a.state
     lost = a.tol_until > t.ti
     p = np.where(a.alive, t.p_cell[lost.astype(np.int64), cell], 0.0)
@@ -220,7 +241,7 @@ def step_pass(agents: AgentArrays, draws: StepDraws, t: StepTables, exits: np.nd
     opioid, meth, coc = (drugs & OPIOID) > 0, (drugs & METH) > 0, (drugs & COCAINE) > 0
     fent = t.fent_cell[cell]
     has_r = (a.nal_u < t.nal_thr) * t.reversal
-    fentanyl, every, involved = expected_deaths(p, reversible_share(opioid, fent), has_r, fent,
+    fentanyl, every, involved = expected_deaths(p, reversible_shares(opioid, fent), has_r, fent,
                                                 t.scale)
 
     def by_state(weights: np.ndarray) -> np.ndarray:
