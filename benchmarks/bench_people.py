@@ -15,8 +15,9 @@ Run: ``.venv/bin/python benchmarks/bench_people.py [--scales 100 10 1] [--weeks 
    it is the steadier one on a shared machine.
 2. **Mesa.** In this process: narcosim's people at 1:114 (about 100,000 agents) for
    ``--mesa-weeks`` weeks (``--repeats`` fresh runs, the median rate, as one run takes a
-   fraction of a second), then ``benchmarks/mesa_people.py`` (one Python object per agent, the
-   same overdose and care rules and tables, without initiation) on the very same agents, and
+   fraction of a second), then ``benchmarks/mesa_people.py`` (one Python object per agent
+   calling the scalar rule functions of :mod:`narcosim.model.people_reference`, the same
+   tables, without initiation) on the very same agents, and
    their ratio. Both models' first-week expected deaths are printed as a check that they
    apply the same rules.
 3. **Full model** (``--full``): the whole default model at 1:1, 2015–2026

@@ -7,9 +7,20 @@ per-cell tables, lost tolerance, the overdose draw, fentanyl involvement, revers
 naloxone (of opioid-involved overdoses only: the person uses opioids, or fentanyl was
 involved), death, expected deaths by state, then its care transition: treatment, prison,
 remission, relapse with lost tolerance, quitting), written the Mesa way: ``Person`` agents
-with attributes, ``model.agents.do("step")`` each week, draws from ``model.random``.
+with attributes, ``model.agents.do("step")`` each week, draws from ``model.random``. The
+rules themselves are not re-typed here: each agent calls the scalar rule functions of
+:mod:`narcosim.model.people_reference` (the numpy reference the compiled kernel is proved
+equal to): :func:`~narcosim.model.people_reference.drug_mask`,
+:func:`~narcosim.model.people_reference.reversible_share`,
+:func:`~narcosim.model.people_reference.expected_deaths`,
+:func:`~narcosim.model.people_reference.care_action` and its
+:data:`~narcosim.model.people_reference.NEW_STATUS` table.
 Initiation (new people replacing those who left) is left out, so the Mesa model does a
-little *less* per week than narcosim's (the ratio the benchmark prints is conservative).
+little *less* per week than narcosim's. Calling the shared rule functions, rather than a copy
+of the rules typed into the methods, costs it Python function calls: on the synthetic 100,000
+agents below it ran at 0.86 against 1.05 M agent-steps per CPU-second (best of 12,
+interleaved, on a shared 2-core machine), so the ratio the benchmark prints is that much
+(about a fifth) larger than with the former inlined copy.
 
 The population and the tables come from a narcosim ``People`` instance (:func:`from_people`),
 so the first week's expected deaths of the two must agree to rounding; the benchmark checks.
@@ -25,8 +36,17 @@ from typing import Any
 import mesa
 import numpy as np
 
-OPIOID, METH, COCAINE = 1, 2, 4
-N_MASKS = 8
+from narcosim.model.people import COCAINE, FENTANYL_COMPONENTS, METH, N_MASKS, OPIOID
+from narcosim.model.people_reference import (
+    BACK_TO_USE,
+    NEW_STATUS,
+    QUIT,
+    STAY,
+    care_action,
+    drug_mask,
+    expected_deaths,
+    reversible_share,
+)
 
 
 class StepTables:
@@ -75,17 +95,6 @@ class Person(mesa.Agent):
         self.nal_u = nal_u
         self.tol_until = tol_until
 
-    def drugs(self, t: StepTables) -> int:
-        """This week's drugs (bit mask)."""
-        if self.group == 0:
-            mask = OPIOID
-            if self.meth_u < t.meth_thr:
-                mask |= METH
-            if self.coc_u < t.coc_thr:
-                mask |= COCAINE
-            return mask
-        return METH if self.group == 1 else COCAINE
-
     def step(self) -> None:
         """Overdose risk, draw, naloxone and death; then care for the living."""
         if self.overdose():
@@ -95,18 +104,15 @@ class Person(mesa.Agent):
         """Overdose risk, draw, naloxone and death; whether the agent is still alive."""
         m = self.model
         t = m.tables
-        mask = self.drugs(t)
+        mask = drug_mask(self.group, self.meth_u, self.coc_u, t.meth_thr, t.coc_thr)
         cell = (self.status * N_MASKS + mask) * m.n_states + self.state
         p = t.p_cell[1 if self.tol_until > m.week else 0][cell]
         has_naloxone = self.nal_u < t.nal_thr
         fent = t.fent_cell[cell]
         opioid = bool(mask & OPIOID)
-        # naloxone reverses opioid-involved overdoses: all of an opioid user's, else the
-        # fentanyl-involved share
-        q = 1.0 if opioid else fent
         has_r = m.reversal if has_naloxone else 0.0
-        e = p * (1.0 - has_r * q) * m.scale
-        m.expected[0][self.state] += p * (1.0 - has_r) * m.scale * fent
+        e_fent, e, _ = expected_deaths(p, reversible_share(opioid, fent), has_r, fent, m.scale)
+        m.expected[0][self.state] += e_fent
         if mask & METH:
             m.expected[1][self.state] += e
         if mask & COCAINE:
@@ -115,7 +121,7 @@ class Person(mesa.Agent):
         if m.random.random() < p:
             m.overdoses += 1
             fentanyl = m.random.random() < fent
-            reversible = opioid or fentanyl
+            reversible = opioid or fentanyl  # opioid-involved (reversible_share's rule)
             if has_naloxone and reversible and m.random.random() < m.reversal:
                 return True
             m.deaths[3][self.state] += m.scale
@@ -132,26 +138,18 @@ class Person(mesa.Agent):
     def care(self) -> None:
         """Treatment, prison, remission, relapse and quitting against one uniform."""
         m = self.model
-        r = m.care_rates
         u = m.random.random()
-        if u >= r[10]:
+        if u >= m.care_rates[10]:  # care_action's own shortcut, without the call (most agents)
             return
-        if self.status == 0:
-            g = 3 if self.group == 0 else 0
-            if u < r[g]:
-                self.status = 1
-            elif u < r[g + 1]:
-                self.status = 3
-            elif u < r[g + 2]:
-                self.remove()
-        elif self.status == 1:
-            if u < r[6]:
-                if u < r[7]:
-                    self.status = 2
-                else:
-                    self.status, self.tol_until = 0, m.week + m.tol_weeks
-        elif (self.status == 2 and u < r[8]) or (self.status == 3 and u < r[9]):
-            self.status, self.tol_until = 0, m.week + m.tol_weeks
+        action = care_action(u, self.status, self.group == 0, m.care_rates)
+        if action == STAY:
+            return
+        if action == QUIT:
+            self.remove()
+            return
+        self.status = NEW_STATUS[action]
+        if action == BACK_TO_USE:  # lost tolerance after treatment, remission or prison
+            self.tol_until = m.week + m.tol_weeks
 
 
 class PeopleModel(mesa.Model):
@@ -227,7 +225,7 @@ def from_people(people: Any, sold: np.ndarray, weeks: int, seed: int = 1) -> Peo
         comp = people.component_table(avail, year)
         by_comp = comp * people.coefficients()[:, None]
         h = by_comp.sum(axis=0)
-        hf = by_comp[[1, 4]].sum(axis=0)
+        hf = by_comp[FENTANYL_COMPONENTS].sum(axis=0)
         p_cell = np.stack([-np.expm1(-h), -np.expm1(-(h * p.tolerance_loss_multiplier))])
         fent = np.divide(hf, h, out=np.zeros_like(h), where=h > 0)
         tables.append(StepTables(p_cell, fent, people.meth_among_oud(year),

@@ -1,9 +1,10 @@
 """The benchmark's Mesa yardstick applies the people module's rules (so the ratio is fair).
 
-``benchmarks/mesa_people.py`` re-implements the overdose and care rules with one Python
-object per agent. Built from the same agents and tables, its first week's expected deaths
-must equal narcosim's exactly (same values summed in the same order), and its care moves
-people between statuses at narcosim's rates.
+``benchmarks/mesa_people.py`` applies the overdose and care rules with one Python object per
+agent, each calling the scalar rule functions of ``narcosim.model.people_reference`` (the
+reference the compiled kernel is proved equal to). Built from the same agents and tables, its
+first week's expected deaths must equal narcosim's exactly (same values summed in the same
+order), and its care moves people between statuses at narcosim's rates.
 """
 
 from __future__ import annotations
