@@ -46,10 +46,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "calendar position: the middle of the step's month as a fraction of its calendar year",
     ("atlas/schema.py", "view['year'].astype('int64') * 12"):
         "a month index (year x 12 + month), not a length of time",
-    # left, not fixed: orgs/ belongs to another task (see the report of issue 13)
-    ("orgs/workforce.py", "WEEKS_PER_YEAR = 52"):
-        "the port of Prieto-Curiel et al. (Science 2023)'s R code, whose year is 52 weekly "
-        "steps; the same number as core.units.ROUND_WEEKS_PER_YEAR, which it should import",
 }
 
 

@@ -35,7 +35,7 @@ from narcosim.core.params import ParamSpec
 from narcosim.core.random import _HALF_ULP, INIT_STEP, Stream
 from narcosim.core.sim import Sim
 from narcosim.core.time import Duration, Rate
-from narcosim.core.units import DAYS_PER_YEAR, ROUND_WEEKS_PER_YEAR
+from narcosim.core.units import ROUND_WEEKS_PER_YEAR
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.people_params import PEOPLE_PARAMS
 from narcosim.model.people_programmes import (
@@ -415,7 +415,9 @@ class People(Module):
         deaths[3] = np.bincount(state_dead, minlength=n_s)
         deaths *= self.scale
         year_i = self._year_index(ti)
-        other = p.other_deaths * self.population[year_i] / 1e5 * sim.dt_days / DAYS_PER_YEAR
+        # other_deaths is per 100,000 people per year
+        other = (Rate(p.other_deaths, per="year").per_step(sim.dt_days)
+                 * self.population[year_i] / 1e5)
         deaths[3] += self.s_other.poisson(ti, other / self.scale) * self.scale
         # a programme reverses a further share of the opioid-involved deaths only
         if self.naloxone_extra.any():  # without a programme the cut is exactly zero

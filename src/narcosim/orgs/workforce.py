@@ -36,9 +36,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from narcosim.core.units import ROUND_WEEKS_PER_YEAR
 from narcosim.errors import DataValidationError, ParameterError
 
-WEEKS_PER_YEAR = 52
+#: The paper's R code steps 52 weeks a year: the round year of core.units, as an integer.
+WEEKS_PER_YEAR = int(ROUND_WEEKS_PER_YEAR)
 START_YEAR = 2012  # the paper's model starts in 2012 (Trends2012_2021.csv, ``tA`` in the R code)
 SINALOA = "N10013"  # Cártel de Sinaloa in BACRIM2020_Nodes.csv
 CJNG = "N10025"  # Cártel Jalisco Nueva Generación in BACRIM2020_Nodes.csv
