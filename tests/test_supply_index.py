@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from narcosim.model.drugs import SUPPLY_DRUGS
-from narcosim.model.fitted import FittedSupply
+from narcosim.model.fitted_supply import FittedSupply
 from narcosim.model.supply_index import (
     damped_projection,
     extend_flows,

@@ -31,14 +31,14 @@ from narcosim.core.module import Module
 from narcosim.core.sim import Sim as EngineSim
 from narcosim.interventions.base import Intervention
 from narcosim.interventions.config import InterventionConfig
-from narcosim.interventions.targets import resolve_target
+from narcosim.interventions.targeting import resolve_target
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START, load_inputs
 from narcosim.run.folder import RunFolderWriter, default_out_dir
 from narcosim.run.job import check_run_args, run_summary
 from narcosim.run.manifest import build_manifest, data_provenance
 from narcosim.scenario.build import build_scenario_sim
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.loader import ScenarioSource, load_scenario, scenario_record
-from narcosim.scenario.model import Scenario
 from narcosim.scenario.refs import WorldRefs, us_cities
 
 __all__ = ["Comparison", "Sim", "compare"]

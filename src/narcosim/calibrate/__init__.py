@@ -2,7 +2,7 @@
 
 * seizures: :mod:`~narcosim.calibrate.seizures`;
 * deaths: :mod:`~narcosim.calibrate.deaths`, :mod:`~narcosim.calibrate.optimise`,
-  :mod:`~narcosim.calibrate.targets`, :mod:`~narcosim.calibrate.elasticity`;
+  :mod:`~narcosim.calibrate.seizure_targets`, :mod:`~narcosim.calibrate.elasticity`;
 * the posterior: :mod:`~narcosim.calibrate.posterior`,
   :mod:`~narcosim.calibrate.posterior_run`, :mod:`~narcosim.calibrate.posterior_check`;
 * forecasts and their evaluation: :mod:`~narcosim.calibrate.forecast`,

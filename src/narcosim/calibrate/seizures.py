@@ -20,7 +20,7 @@ import pandas as pd
 
 from narcosim import __version__
 from narcosim.atlas.store import Atlas
-from narcosim.calibrate.targets import (
+from narcosim.calibrate.seizure_targets import (
     FIELD_OFFICES,
     FISCAL_YEARS,
     ofo_shares,
@@ -29,7 +29,7 @@ from narcosim.calibrate.targets import (
 from narcosim.core.sim import Sim
 from narcosim.model.builder import build_sim, load_inputs
 from narcosim.model.drugs import SUPPLY_DRUGS
-from narcosim.model.fitted import FittedSupply
+from narcosim.model.fitted_supply import FittedSupply
 from narcosim.model.inputs import SupplyInputs
 from narcosim.model.trafficking import Trafficking
 

@@ -14,18 +14,18 @@ from rich.table import Table
 
 from narcosim.atlas.query import death_years
 from narcosim.atlas.store import Atlas
+from narcosim.calibrate.seizure_targets import southwest_seizures
 from narcosim.calibrate.seizures import (
     compare,
     fit_seizures,
     run_fit_sim,
     simulated_seizures,
 )
-from narcosim.calibrate.targets import southwest_seizures
 from narcosim.cli.options import StoreOption, int_list
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import ParameterError
 from narcosim.model.builder import load_inputs
-from narcosim.model.fitted import DEFAULT_FIT_FILE, FittedSupply
+from narcosim.model.fitted_supply import DEFAULT_FIT_FILE, FittedSupply
 from narcosim.scenario.limits import (
     MAX_RUNS,
     MAX_SCALE,

@@ -22,8 +22,8 @@ from narcosim.cli.app import app
 from narcosim.cli.options import StoreOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.errors import NarcosimError, StoreError
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.loader import builtin_names, resolve_source
-from narcosim.scenario.model import Scenario
 from narcosim.scenario.refs import WorldRefs
 from narcosim.scenario.schema import schema_text
 from narcosim.scenario.validate import Problem, check_text

@@ -16,7 +16,7 @@ from narcosim.core.module import Module
 from narcosim.core.sim import Sim
 from narcosim.core.time import Rate
 from narcosim.interventions.config import InterventionConfig
-from narcosim.interventions.targets import ResolvedTarget
+from narcosim.interventions.targeting import ResolvedTarget
 
 
 class Intervention(Module):

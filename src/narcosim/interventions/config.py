@@ -8,7 +8,7 @@ cost per death averted. Each cost may carry a range (``annual_cost_range``, and
 (:mod:`narcosim.analysis.costs`). A cost without a range is taken as exact. Unknown keys, wrong
 types, negative or non-finite costs, ranges that do not hold their value and an end before
 the start are rejected here; unknown ports, states and cities are rejected when the target is
-resolved against the world (:mod:`narcosim.interventions.targets`).
+resolved against the world (:mod:`narcosim.interventions.targeting`).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from narcosim.interventions.health import (
 )
 from narcosim.interventions.laundering import ChannelAML
 from narcosim.interventions.precursor_sources import SourceControl
-from narcosim.interventions.targets import resolve_target
+from narcosim.interventions.targeting import resolve_target
 from narcosim.model.inputs import SupplyInputs
 
 #: kind -> intervention class.

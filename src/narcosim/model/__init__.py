@@ -7,7 +7,7 @@
 * people who use drugs: :mod:`~narcosim.model.people` (the per-agent rules compiled in
   :mod:`~narcosim.model.people_kernel`, proved equal to their plain numpy reference
   :mod:`~narcosim.model.people_reference`; parameters in :mod:`~narcosim.model.people_params`);
-* the packaged fits: :mod:`~narcosim.model.fitted` (seizures),
+* the packaged fits: :mod:`~narcosim.model.fitted_supply` (seizures),
   :mod:`~narcosim.model.fitted_people` (deaths), :mod:`~narcosim.model.fitted_posterior`.
 
 Nothing is imported here, so importing one part does not load the others.

@@ -16,8 +16,8 @@ from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.firearms import Firearms, guns_summary
-from narcosim.model.fitted import FittedSupply
 from narcosim.model.fitted_people import FittedPeople
+from narcosim.model.fitted_supply import FittedSupply
 from narcosim.model.inputs import SupplyInputs, build_supply_inputs
 from narcosim.model.ledger import Ledger
 from narcosim.model.money import Money, revenue_by_year, revenue_vs_published

@@ -17,7 +17,7 @@ import pandas as pd
 from narcosim.atlas.query import table_years
 from narcosim.atlas.store import Atlas
 from narcosim.model.drugs import SUPPLY_DRUGS
-from narcosim.model.fitted import FittedSupply
+from narcosim.model.fitted_supply import FittedSupply
 from narcosim.model.indicators import class_shares, initial_prevalence
 from narcosim.model.supply_index import (
     DEFAULT_DAMPING,

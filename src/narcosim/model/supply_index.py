@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from narcosim.model.drugs import SUPPLY_DRUGS
-from narcosim.model.fitted import FittedSupply
+from narcosim.model.fitted_supply import FittedSupply
 
 #: Status-quo damping of the flow trend after the last input year (guess, range 0–1).
 DEFAULT_DAMPING = 0.5

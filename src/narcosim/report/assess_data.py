@@ -20,7 +20,7 @@ import pandas as pd
 from narcosim.atlas.cartels import CJNG_NODE, SINALOA_NODE
 from narcosim.atlas.query import death_years
 from narcosim.atlas.store import Atlas
-from narcosim.calibrate.targets import southwest_seizures
+from narcosim.calibrate.seizure_targets import southwest_seizures
 from narcosim.core.sim import Sim
 from narcosim.errors import ParameterError
 from narcosim.model.builder import build_sim, load_inputs

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from narcosim.atlas.store import Atlas
 from narcosim.calibrate.deaths import DeathTargets, death_targets, fit_table, national_table
-from narcosim.calibrate.targets import southwest_seizures
+from narcosim.calibrate.seizure_targets import southwest_seizures
 from narcosim.core.time import annual_frame_sums, step_days
 from narcosim.errors import DataValidationError, ParameterError, StoreError
 from narcosim.model.people import DEATH_KEYS

@@ -1,6 +1,6 @@
 """Scenario files (TOML) → a validated, fully resolved :class:`~narcosim.core.sim.Sim`.
 
-* :mod:`narcosim.scenario.model`: the pydantic model of a scenario file;
+* :mod:`narcosim.scenario.document`: the pydantic model of a scenario file;
 * :mod:`narcosim.scenario.lines`: the line of every key (``tomllib`` gives none);
 * :mod:`narcosim.scenario.validate`: every problem of a file, as ``FILE:LINE: KEY: message``;
 * :mod:`narcosim.scenario.loader`: built-in scenarios by name, files by path;
@@ -9,6 +9,7 @@
 """
 
 from narcosim.scenario.build import build_scenario_sim
+from narcosim.scenario.document import Scenario, ScenarioInfo
 from narcosim.scenario.loader import (
     ALIASES,
     ScenarioSource,
@@ -18,7 +19,6 @@ from narcosim.scenario.loader import (
     resolve_source,
     scenario_record,
 )
-from narcosim.scenario.model import Scenario, ScenarioInfo
 from narcosim.scenario.refs import WorldRefs, us_cities
 from narcosim.scenario.validate import Problem, check_text
 

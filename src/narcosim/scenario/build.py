@@ -16,7 +16,7 @@ from narcosim.core.sim import Sim
 from narcosim.interventions.registry import build_interventions
 from narcosim.model.builder import build_sim, load_inputs
 from narcosim.model.inputs import SupplyInputs
-from narcosim.scenario.model import Scenario
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.refs import us_cities
 
 

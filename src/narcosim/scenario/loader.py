@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from narcosim.errors import ParameterError
-from narcosim.scenario.model import Scenario
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.refs import WorldRefs
 from narcosim.scenario.validate import Problem, check_text, first_problem_error
 

@@ -16,7 +16,7 @@ from typing import Any
 from narcosim.core.params import SCHEMA_DIALECT, to_json_schema
 from narcosim.interventions.config import CONFIG_BY_KIND
 from narcosim.interventions.registry import KINDS
-from narcosim.scenario.model import Scenario
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.validate import MODULE_CLASSES
 
 #: Where the published copy lives, relative to the repository root.

@@ -1,7 +1,7 @@
 """Check a scenario file and report every problem, each with its line and key.
 
 :func:`check_text` parses the TOML (a syntax error is reported with the parser's line and
-stops there), validates it against :class:`~narcosim.scenario.model.Scenario` and then checks
+stops there), validates it against :class:`~narcosim.scenario.document.Scenario` and then checks
 what the model alone cannot: an end before its start, an intervention outside the scenario's
 horizon, unknown modules and parameters (against the modules' and levers' ``param_specs``),
 and target names (ports, field offices, hubs, states, cities, factions) against the world.
@@ -28,7 +28,7 @@ from narcosim.core.params import ParamSpec
 from narcosim.errors import ParameterError
 from narcosim.interventions.config import CONFIG_BY_KIND, Target
 from narcosim.interventions.registry import KINDS
-from narcosim.interventions.targets import resolve_target
+from narcosim.interventions.targeting import resolve_target
 from narcosim.model.dealers import Dealers
 from narcosim.model.distribution import Distribution
 from narcosim.model.firearms import Firearms
@@ -38,6 +38,7 @@ from narcosim.model.portfolio import Portfolio
 from narcosim.model.precursors import Precursors
 from narcosim.model.production import Production
 from narcosim.model.trafficking import Trafficking
+from narcosim.scenario.document import Scenario
 from narcosim.scenario.limits import (
     MAX_SCALE,
     MAX_TOML_BYTES,
@@ -47,7 +48,6 @@ from narcosim.scenario.limits import (
     number_problems,
 )
 from narcosim.scenario.lines import dotted, key_lines, line_of
-from narcosim.scenario.model import Scenario
 from narcosim.scenario.refs import WorldRefs
 
 #: Modules whose parameters ``[parameters.<module>]`` may override (as in the builder).
