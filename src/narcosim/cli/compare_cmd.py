@@ -18,7 +18,7 @@ from narcosim.analysis.compare import (
 )
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import JobBar, MaxMemoryOption
+from narcosim.cli.options import JobBar, MaxMemoryOption, StoreOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.model.builder import DEFAULT_END, DEFAULT_SCALE, DEFAULT_START
 from narcosim.report.compare_report import write_compare_report
@@ -115,8 +115,7 @@ def compare_command(
     ] = None,
     window_to: Annotated[str | None, typer.Option(
         "--to", help="Last date counted (default: the end of the run).")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: the per-user data folder).")] = None,
+    store: StoreOption = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace scenarios run with other settings in --out.")] = False,
     fixed_params: Annotated[bool, typer.Option(

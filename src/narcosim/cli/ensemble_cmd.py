@@ -10,7 +10,7 @@ from rich.console import Console
 
 from narcosim.atlas.store import Atlas, default_store_path
 from narcosim.cli.app import app
-from narcosim.cli.options import JobBar, MaxMemoryOption
+from narcosim.cli.options import JobBar, MaxMemoryOption, StoreOption
 from narcosim.cli.output import JsonOption, print_json
 from narcosim.cli.report_cmd import write_report_safely
 from narcosim.run.backends import BACKENDS, default_workers
@@ -67,9 +67,7 @@ def ensemble_command(
     end: Annotated[str | None, typer.Option(
         "--end", help="Last day a step may start (YYYY-MM-DD; default: the scenario's).")
     ] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Atlas store (default: $NARCOSIM_HOME/atlas.duckdb, else the per-user "
-        "data folder).")] = None,
+    store: StoreOption = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an ensemble of a different spec or seed at --out.")] = False,
     fixed_params: Annotated[bool, typer.Option(
