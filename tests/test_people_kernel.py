@@ -211,3 +211,9 @@ def test_buffered_draws_equal_stream_random() -> None:
     people_._raw_uniforms(stream, 4, "care")
     with pytest.raises(RuntimeError, match="already drawn"):
         people_._raw_uniforms(stream, 4, "care")
+
+
+def test_kernel_rows_follow_the_death_keys() -> None:
+    from narcosim.model import people, people_kernel
+
+    assert people.DEATH_KEYS[people_kernel.FENTANYL_ROW] == "fentanyl"

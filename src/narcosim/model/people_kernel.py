@@ -44,6 +44,8 @@ from numba import njit
 OPIOID, METH, COCAINE = 1, 2, 4
 USING, TREATMENT, REMISSION, INCARCERATED = 0, 1, 2, 3
 N_MASKS = 8
+#: Row of the fentanyl deaths in the expected-death sums (people.DEATH_KEYS[0]).
+FENTANYL_ROW = 0
 #: Components whose deaths involve fentanyl (indices into the people's COMPONENTS).
 FENTANYL_COMPONENT_A, FENTANYL_COMPONENT_B = 1, 4
 #: Care actions returned by :func:`care_action`.
@@ -320,7 +322,8 @@ def step_pass(agents: AgentArrays, draws: StepDraws, t: StepTables, exits: np.nd
             if action != STAY:  # passing the agents' tuple costs, even to a call doing nothing
                 apply_care(i, action, agents, t.tol_until_new, exits)
     store_sums(expected, opioid_part, cur, acc)
-    opioid_part[0] = expected[0]  # every fentanyl-involved overdose is opioid-involved
+    # every fentanyl-involved overdose is opioid-involved
+    opioid_part[FENTANYL_ROW] = expected[FENTANYL_ROW]
     return who[:k].copy(), expected, opioid_part, basis, who_cell[:k].copy()
 
 
