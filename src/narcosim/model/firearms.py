@@ -23,7 +23,10 @@ attrition). The arsenal sets the conflict term of the workforce model
 (:mod:`narcosim.orgs.workforce`): its conflict lethality ``theta`` is multiplied by
 ``conflict_factor = (arsenal / status-quo arsenal) ** conflict_elasticity``, the scaling and
 elasticity of :func:`narcosim.orgs.guns.theta_factor` applied to the stock rather than the
-yearly flow. The status-quo arsenal is stepped beside the real one with the same arithmetic,
+yearly flow. Held at a constant level, an interdiction brings the arsenal ratio to the
+arrivals ratio within a few ``1 / arsenal_attrition`` years, so the factor tends to
+``theta_factor``'s, the steady state the ``narcosim guns`` command reports; the stock adds
+the delay. The status-quo arsenal is stepped beside the real one with the same arithmetic,
 so with no lever pulled and no operation the factor is exactly 1.
 
 Nothing here feeds back into drugs, money or deaths: the module only reads the dealers'
@@ -41,7 +44,7 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.model.inputs import SupplyInputs
 from narcosim.orgs.guns import PUBLISHED_US_SHARE, SOURCE_STATES, GunsParams, flows
 
@@ -130,15 +133,16 @@ class Firearms(Module):
     def init_pre(self, sim: Sim) -> None:
         """Set the weekly flows and the equilibrium arsenal; declare the results."""
         year = flows(self.guns_params())
-        dt = sim.dt_days / DAYS_PER_YEAR
+        dt = sim.dt_days
         self.weights = np.array([SOURCE_STATES[s] for s in SOURCES])
-        self.bought = year["bought"] * dt * self.weights
-        self.other = year["arrived_other"] * dt
+        self.bought = Rate(year["bought"], per="year").per_step(dt) * self.weights
+        self.other = Rate(year["arrived_other"], per="year").per_step(dt)
         # the status quo's arrivals, by the very arithmetic of step() with no lever and no
         # operation, so that the two arsenals are equal to the bit when nothing is pulled
         _, _, sq = self._split(np.zeros(len(SOURCES)), np.zeros(len(SOURCES)))
         self.sq_arrived = sq.sum() + self.other
-        self.keep = 1.0 - min(float(self.pars.arsenal_attrition) * dt, 1.0)
+        self.keep = 1.0 - min(Rate(float(self.pars.arsenal_attrition), per="year")
+                              .per_step(dt), 1.0)
         self.arsenal = year["arrived"] / float(self.pars.arsenal_attrition)  # equilibrium
         self.sq_arsenal = self.arsenal
         self._zero_week()

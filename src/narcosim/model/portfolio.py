@@ -49,7 +49,7 @@ from narcosim.core.levers import Lever, Levers
 from narcosim.core.module import Module
 from narcosim.core.params import ParamSpec
 from narcosim.core.sim import Sim
-from narcosim.core.units import DAYS_PER_YEAR
+from narcosim.core.time import Rate
 from narcosim.model.drugs import SUPPLY_DRUGS
 from narcosim.model.inputs import SupplyInputs
 
@@ -243,22 +243,27 @@ class Portfolio(Module):
 
     def step(self) -> None:
         """Ship to each region its demand, capped by the labs' capacity; book other crimes."""
-        m, dt = self.sim.modules, self.sim.dt_days / DAYS_PER_YEAR
+        m = self.sim.modules
         produced = m["production"].produced  # (ops, drugs) kg this week, US-bound
         total = produced.sum(axis=0)
         op_share = np.divide(produced, total[None, :], out=np.zeros_like(produced),
                              where=total[None, :] > 0)
         capacity = self._capacity()
-        shipped = self.market * dt * self.demand_factor[None, :] * capacity[:, None]
+        shipped = self._per_step(self.market) * self.demand_factor[None, :] * capacity[:, None]
         self.export_kg = op_share[:, :, None] * shipped[None, :, :]
         self.export_usd = (self.export_kg * self.price[None, :, :]).sum(axis=1)
         # other crimes: split by each operator's average share of production
         mean_share = op_share.mean(axis=1)
         self.revenue = np.column_stack([self.export_usd.sum(axis=1),
-                                        mean_share[:, None] * self.other[None, :] * dt])
+                                        mean_share[:, None]
+                                        * self._per_step(self.other)[None, :]])
         abroad = self.export_kg.sum(axis=(0, 2))
         out = total + abroad
         self.export_share = np.divide(abroad, out, out=np.zeros_like(out), where=out > 0)
+
+    def _per_step(self, per_year: np.ndarray) -> np.ndarray:
+        """A yearly amount (kg or dollars a year) for one step of the run."""
+        return np.asarray(Rate(per_year, per="year").per_step(self.sim.dt_days))
 
     def _capacity(self) -> np.ndarray:
         """This week's lab capacity per drug (the precursor chain's; 1 without it)."""
@@ -279,8 +284,7 @@ class Portfolio(Module):
             made: This week's US-bound production per drug before the redirection (kg); a
                 drug nobody makes is not exported (:meth:`step`), so none is redirected.
         """
-        dt = self.sim.dt_days / DAYS_PER_YEAR
-        cut = (self.market * dt * (1.0 - self.demand_factor)[None, :]).sum(axis=1)
+        cut = (self._per_step(self.market) * (1.0 - self.demand_factor)[None, :]).sum(axis=1)
         cut = np.where(np.asarray(made) > 0, cut * self._capacity(), 0.0)
         self.redirected = self.pars.redirect_to_us * cut
         return self.redirected
