@@ -1,4 +1,4 @@
-"""Bad money, export-market and precursor input (issue 14): one line, exit 2, nothing written.
+"""Bad money, export, precursor and firearms input (issue 14): one line, exit 2, nothing written.
 
 The cases tests/test_money.py, tests/test_portfolio.py and tests/test_precursors.py already
 hold (a negative US price, a channel capacity above 1 or summing above 1, an unknown channel,
@@ -20,6 +20,8 @@ ABROAD = ('[[interventions]]\nkind = "demand_reduction_abroad"\nstart = 2021-02-
           'end = 2021-03-01\n')
 SOURCE = ('[[interventions]]\nkind = "precursor_source_control"\nstart = 2021-02-01\n'
           'end = 2021-03-01\n')
+GUNS = ('[[interventions]]\nkind = "firearms_interdiction"\nstart = 2021-02-01\n'
+        'end = 2021-03-01\n')
 
 
 @pytest.mark.parametrize("body, fragment", [
@@ -40,6 +42,9 @@ SOURCE = ('[[interventions]]\nkind = "precursor_source_control"\nstart = 2021-02
     (ABROAD, "interventions[0].region"),
     (SOURCE + 'source = "japan"\n', "interventions[0].source"),
     (SOURCE + 'source = ["china"]\n', "interventions[0].source"),
+    (GUNS + 'source_states = ["TX", "ZZ"]\n', "source_states"),
+    ("[parameters.firearms]\nborder_seizure = 1.5\n", "border_seizure"),
+    (GUNS + "[interventions.parameters]\nefficacy = -0.1\n", "efficacy"),
 ])
 def test_bad_input_is_one_line_exit_2_and_no_folder(tmp_path: Path, atlas_store: Path,
                                                     body: str, fragment: str,

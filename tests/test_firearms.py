@@ -175,26 +175,6 @@ def test_members_draw_the_guesses_from_their_priors() -> None:
     assert 0.02 <= efficacy <= 0.3
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ('[[interventions]]\nkind = "firearms_interdiction"\nstart = 2021-02-01\n'
-     'end = 2021-03-01\nsource_states = ["TX", "ZZ"]\n', "source_states"),
-    ("[parameters.firearms]\nborder_seizure = 1.5\n", "border_seizure"),
-    ('[[interventions]]\nkind = "firearms_interdiction"\nstart = 2021-02-01\n'
-     'end = 2021-03-01\n[interventions.parameters]\nefficacy = -0.1\n', "efficacy"),
-])
-def test_bad_input_is_one_line_exit_2_and_no_folder(tmp_path: Path, atlas_store: Path,
-                                                    body: str, fragment: str,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from fuzz_support import assert_refused, cli
-
-    path = tmp_path / "s.toml"
-    path.write_text('[scenario]\nname = "t"\nstart = 2021-01-01\nend = 2021-03-31\n\n' + body)
-    out_dir = tmp_path / "run"
-    assert_refused(*cli(["run", str(path), "--out", str(out_dir), "--store", str(atlas_store)],
-                        capsys), fragment)
-    assert not out_dir.exists()
-
-
 def test_firearms_interdiction_in_compare_with_intervals(atlas_store: Path,
                                                          tmp_path: Path) -> None:
     from narcosim.analysis.compare import compare
